@@ -1,0 +1,96 @@
+package checks
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/rtaudit/rtaudit/probes"
+)
+
+// Readers of a probed process. /proc shows IDs as the reader (the host)
+// sees them; the pod spec speaks of IDs inside the container's user
+// namespace, so a process's IDs are mapped back through its own
+// uid_map/gid_map (identity when it has none, i.e. hostUsers).
+
+// overflowID is what the kernel shows for an ID with no mapping.
+const overflowID = 65534
+
+// inside maps a host ID into the namespace described by maps.
+func inside(id uint32, maps []probes.IDMapping) uint32 {
+	if len(maps) == 0 {
+		return id
+	}
+	for _, m := range maps {
+		if id >= m.Outside && id-m.Outside < m.Length {
+			return m.Inside + (id - m.Outside)
+		}
+	}
+	return overflowID
+}
+
+// ids are a process's four IDs (real, effective, saved, fs) inside its
+// user namespace.
+type ids [4]int64
+
+func insideIDs(raw probes.IDs, maps []probes.IDMapping) ids {
+	var out ids
+	for i, id := range raw {
+		out[i] = int64(inside(id, maps))
+	}
+	return out
+}
+
+// all is the single ID a process shows when its four agree, else -1.
+func (v ids) all() int64 {
+	if v[0] == v[1] && v[1] == v[2] && v[2] == v[3] {
+		return v[0]
+	}
+	return -1
+}
+
+// has reports whether any of the four is id.
+func (v ids) has(id int64) bool { return slices.Contains(v[:], id) }
+
+func (v ids) String() string {
+	if x := v.all(); x >= 0 {
+		return fmt.Sprint(x)
+	}
+	return fmt.Sprintf("%d %d %d %d", v[0], v[1], v[2], v[3])
+}
+
+func procUIDs(p *probes.Process) ids { return insideIDs(p.UID, p.UIDMap) }
+func procGIDs(p *probes.Process) ids { return insideIDs(p.GID, p.GIDMap) }
+
+// procRoot reports whether the process's effective UID is root inside its
+// user namespace, which decides what its capability sets should hold.
+func procRoot(p *probes.Process) bool { return procUIDs(p)[probes.Effective] == 0 }
+
+func procGroups(p *probes.Process) []int64 {
+	out := make([]int64, 0, len(p.Groups))
+	for _, g := range p.Groups {
+		out = append(out, int64(inside(g, p.GIDMap)))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// procHostNamespace says whether the process shares the host's namespace
+// of that kind; unknown when either inode is missing.
+func procHostNamespace(s *Subject, p *probes.Process, kind probes.NSKind) opt[bool] {
+	got, ok1 := p.Namespaces[kind]
+	host, ok2 := s.Host[kind]
+	if !ok1 || !ok2 {
+		return opt[bool]{}
+	}
+	return some(got == host)
+}
+
+// procSysWritable finds the /sys mount; unknown when mounts were not read.
+func procSysWritable(p *probes.Process) opt[bool] {
+	for i := len(p.Mounts) - 1; i >= 0; i-- { // the last mount stacked there wins
+		if p.Mounts[i].MountPoint == "/sys" {
+			return some(!p.Mounts[i].ReadOnly)
+		}
+	}
+	return opt[bool]{}
+}

@@ -1,0 +1,123 @@
+package checks
+
+import (
+	"fmt"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/rtaudit/rtaudit/agent/expect"
+	"github.com/rtaudit/rtaudit/probes"
+)
+
+// DeclaredFromCRI is the DeclaredFrom value of a container judged against
+// its own CRI config because no other declared source is configured.
+const DeclaredFromCRI = "cri"
+
+// Subject is one container with everything known about it at every layer.
+type Subject struct {
+	Namespace, Pod, Container, ContainerID string
+
+	// DeclaredFrom names the declared source: "kube-api", "manifest" or
+	// "cri". Declared is the expectation derived from that source
+	// (expect.FromPod). With "cri", leave Declared nil: the container's
+	// CRI config is the declaration and the cri layer is not judged. With
+	// another source, Declared nil means the source does not know the
+	// container: undeclared-container fires and the rest is judged
+	// against the CRI config.
+	DeclaredFrom string
+	Declared     *expect.Expectation
+
+	// CRI is the container config the runtime received; nil when the
+	// runtime does not expose it (CRI-O): the cri layer is then skipped,
+	// except for the namespace checks, which use SandboxNamespaces.
+	CRI *runtimeapi.ContainerConfig
+	// SandboxNamespaces are the pod sandbox's namespace options
+	// (PodSandboxStatus); may be nil.
+	SandboxNamespaces *runtimeapi.NamespaceOption
+	// OCI is the runtime spec the runtime generated; may be nil.
+	OCI *specs.Spec
+	// Processes are every live process of the container.
+	Processes []*probes.Process
+	// Host are the host's namespace inodes (those of PID 1), the
+	// reference for host-network, host-pid, host-ipc and host-users.
+	Host probes.Namespaces
+	// Defaults are the runtime's documented defaults; set AllCaps to the
+	// host kernel's full set.
+	Defaults expect.RuntimeDefaults
+}
+
+// undeclared reports whether a declared source is configured but does not
+// know the container.
+func (s *Subject) undeclared() bool {
+	return s.Declared == nil && s.DeclaredFrom != DeclaredFromCRI
+}
+
+// baseline is the expectation every layer is judged against: the declared
+// one, else the CRI config's own; nil when neither is known (an undeclared
+// CRI-O container: only the OCI spec and processes are compared).
+func (s *Subject) baseline() *expect.Expectation {
+	if s.Declared != nil {
+		return s.Declared
+	}
+	if s.CRI != nil {
+		return expect.FromCRI(s.CRI, s.SandboxNamespaces, s.Defaults)
+	}
+	return nil
+}
+
+// criView is what the CRI config says, when the cri layer is judged: the
+// container has a declaration other than its own CRI config, and the
+// runtime exposed that config.
+func (s *Subject) criView() *expect.Expectation {
+	if s.Declared == nil || s.DeclaredFrom == DeclaredFromCRI || s.CRI == nil {
+		return nil
+	}
+	return expect.FromCRI(s.CRI, s.SandboxNamespaces, s.Defaults)
+}
+
+// criNamespaces are the namespace options the runtime received: the
+// container's, else the sandbox's. Nil when the cri layer is not judged.
+func (s *Subject) criNamespaces() *runtimeapi.NamespaceOption {
+	if s.Declared == nil || s.DeclaredFrom == DeclaredFromCRI {
+		return nil
+	}
+	if ns := s.CRI.GetLinux().GetSecurityContext().GetNamespaceOptions(); ns != nil {
+		return ns
+	}
+	return s.SandboxNamespaces
+}
+
+// finding fills in the container's identity.
+func (s *Subject) finding(check string, sev Severity, layer Layer, pid int, field, expected, actual, msg string) Finding {
+	return Finding{
+		Check: check, Severity: sev, Layer: layer,
+		Namespace: s.Namespace, Pod: s.Pod, Container: s.Container, ContainerID: s.ContainerID,
+		PID: pid, Field: field, Expected: expected, Actual: actual, Message: msg,
+	}
+}
+
+// source names where the expectation came from, for messages.
+func (s *Subject) source() string {
+	switch {
+	case s.undeclared():
+		return "the CRI config (no declared spec)"
+	case s.DeclaredFrom == "":
+		return "the declared spec"
+	}
+	return "the " + s.DeclaredFrom + " spec"
+}
+
+// where describes a layer in a message.
+func where(layer Layer, p *probes.Process) string {
+	switch layer {
+	case LayerCRI:
+		return "the CRI config"
+	case LayerOCI:
+		return "the OCI spec"
+	}
+	if p == nil {
+		return "a process"
+	}
+	return fmt.Sprintf("process %d (%s)", p.PID, p.Comm)
+}

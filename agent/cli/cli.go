@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes: a contract for scripts.
+const (
+	ExitClean    = 0 // no finding at or above --fail-on
+	ExitFindings = 1 // a finding at or above --fail-on
+	ExitError    = 2 // usage error or the scan could not run
+)
+
+// Streams are the command's standard streams.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// usageError marks an error the user made in the command line.
+type usageError struct{ error }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, s Streams) (int, error)
+}
+
+func commands() []command {
+	return []command{
+		{"scan", "audit the containers of this node", runScan},
+		{"checks", "list the checks with their rationale", runChecks},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string, s Streams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(s.Err)
+		if len(args) == 0 {
+			return ExitError
+		}
+		return ExitClean
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		code, err := c.run(ctx, args[1:], s)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return ExitClean
+		case err != nil:
+			fmt.Fprintf(s.Err, "rtaudit %s: %v\n", c.name, err)
+			return ExitError
+		}
+		return code
+	}
+	fmt.Fprintf(s.Err, "rtaudit: unknown command %q (try: rtaudit help)\n", args[0])
+	return ExitError
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "rtaudit: audit what the kernel enforces against what the pods declare.")
+	fmt.Fprintln(w, "\nUsage: rtaudit COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'rtaudit COMMAND -h' for the flags of a command.")
+}
+
+// parse parses flags and turns flag errors into one-line usage errors.
+func parse(fs *flag.FlagSet, args []string, s Streams) error {
+	fs.SetOutput(io.Discard) // errors are reported in one line by Main
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(s.Err)
+			fmt.Fprintf(s.Err, "Usage: rtaudit %s [flags]\n", fs.Name())
+			fs.PrintDefaults()
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package declared
+
+import corev1 "k8s.io/api/core/v1"
+
+// Where a container's declared spec came from, as the report records it.
+const (
+	FromKubeAPI  = "kube-api"
+	FromManifest = "manifest"
+	FromCRI      = "cri"
+)
+
+// Source answers which pod spec declared a running pod.
+type Source interface {
+	// Name is FromKubeAPI or FromManifest.
+	Name() string
+	// Lookup finds a pod by UID, else by namespace and name.
+	Lookup(uid, namespace, name string) (*corev1.Pod, bool)
+}
+
+// Index is a Source over a fixed set of pods.
+type Index struct {
+	name   string
+	byUID  map[string]*corev1.Pod
+	byName map[string]*corev1.Pod
+}
+
+// NewIndex indexes pods for lookup; name is the Source name it reports.
+func NewIndex(name string, pods []*corev1.Pod) *Index {
+	ix := &Index{name: name, byUID: map[string]*corev1.Pod{}, byName: map[string]*corev1.Pod{}}
+	for _, p := range pods {
+		if p.UID != "" {
+			ix.byUID[string(p.UID)] = p
+		}
+		ix.byName[key(p.Namespace, p.Name)] = p
+	}
+	return ix
+}
+
+// Name implements Source.
+func (ix *Index) Name() string { return ix.name }
+
+// Len is the number of pods indexed.
+func (ix *Index) Len() int { return len(ix.byName) }
+
+// Lookup implements Source. A UID match wins; a name match is accepted only
+// when the manifest carries no UID or the same one, so a pod recreated under
+// the same name is not judged against its predecessor.
+func (ix *Index) Lookup(uid, namespace, name string) (*corev1.Pod, bool) {
+	if p, ok := ix.byUID[uid]; ok && uid != "" {
+		return p, true
+	}
+	p, ok := ix.byName[key(namespace, name)]
+	if !ok || (p.UID != "" && uid != "" && string(p.UID) != uid) {
+		return nil, false
+	}
+	return p, true
+}
+
+func key(namespace, name string) string {
+	if namespace == "" {
+		namespace = "default"
+	}
+	return namespace + "/" + name
+}

@@ -1,0 +1,312 @@
+package expect
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/rtaudit/rtaudit/probes"
+)
+
+// SeccompType is the kind of seccomp profile, as the pod spec and the CRI
+// name it.
+type SeccompType string
+
+// Seccomp profile types.
+const (
+	SeccompRuntimeDefault SeccompType = "RuntimeDefault"
+	SeccompLocalhost      SeccompType = "Localhost"
+	SeccompUnconfined     SeccompType = "Unconfined"
+)
+
+// SeccompProfile is a resolved seccomp profile.
+type SeccompProfile struct {
+	Type      SeccompType
+	Localhost string // the localhostProfile (pod spec) or LocalhostRef (CRI)
+}
+
+// GroupsPolicy is the pod's supplementalGroupsPolicy.
+type GroupsPolicy string
+
+// Supplemental groups policies. Merge (the default) lets the runtime add the
+// groups the image's /etc/group gives the user; Strict allows only the
+// declared ones and the primary group.
+const (
+	GroupsMerge  GroupsPolicy = "Merge"
+	GroupsStrict GroupsPolicy = "Strict"
+)
+
+// Expectation is what the kernel should show for every process of one
+// container. IDs are as seen inside the container's user namespace.
+type Expectation struct {
+	// UID and GID are nil when nothing declares them: the image and the
+	// runtime decide, so the checks follow the lower layers (CRI, then
+	// OCI) for the value processes must have.
+	UID *int64
+	GID *int64
+	// Username is a non-numeric user the kubelet passed on from the image
+	// (CRI run_as_username); UID is then unknown.
+	Username string
+	// Groups are the declared supplementary groups (fsGroup, then
+	// supplementalGroups), sorted and unique: every process must have all.
+	Groups       []int64
+	GroupsPolicy GroupsPolicy
+	// NonRoot is runAsNonRoot: UID 0 is forbidden.
+	NonRoot    bool
+	Privileged bool
+	// Caps is the capability bounding set (and the permitted and
+	// effective sets of a root process): the runtime's default set + add -
+	// drop, or every capability when privileged.
+	Caps probes.CapSet
+	// Added are the capabilities the spec adds by name (or all, for ALL)
+	// and still in Caps: for a non-root process they stay in the bounding
+	// set only, which is worth telling (info), not a drift.
+	Added probes.CapSet
+	// NoNewPrivs is true when allowPrivilegeEscalation is false; nil means
+	// not asserted (a process may always set it on itself).
+	NoNewPrivs  *bool
+	HostNetwork bool
+	HostPID     bool
+	HostIPC     bool
+	// HostUsers is false for hostUsers: false (a user namespace of its own).
+	HostUsers    bool
+	ReadOnlyRoot bool
+	Seccomp      SeccompProfile
+	// Problems lists what the spec declares that cannot hold (a
+	// combination the API server rejects, an unknown capability): the
+	// expectation keeps the kubelet's reading regardless.
+	Problems []string
+}
+
+// SeccompMode is the Seccomp field of /proc/<pid>/status the profile leads
+// to. Runtimes apply no seccomp filter to a privileged container, whatever
+// the kubelet asked for (containerd sputil.GenerateSeccompSpecOpts).
+func (e *Expectation) SeccompMode() probes.SeccompMode {
+	if e.Privileged || e.Seccomp.Type == SeccompUnconfined || e.Seccomp.Type == "" {
+		return probes.SeccompDisabled
+	}
+	return probes.SeccompFilter
+}
+
+// ProcessCaps are the capability sets a process should have.
+type ProcessCaps struct {
+	Bounding, Permitted, Effective, Ambient probes.CapSet
+}
+
+// ProcessCaps returns the capability sets of a process whose effective UID
+// inside the container is root or not. Both runtimes clear the ambient set
+// (Kubernetes is not ambient-aware), so a non-root process keeps the
+// capabilities only in its bounding set: execve as a non-root user empties
+// the permitted and effective sets.
+func (e *Expectation) ProcessCaps(root bool) ProcessCaps {
+	pc := ProcessCaps{Bounding: e.Caps}
+	if root {
+		pc.Permitted, pc.Effective = e.Caps, e.Caps
+	}
+	return pc
+}
+
+// FromPod derives the expectation of one container of a declared pod (a
+// regular, init or ephemeral container) with the kubelet's rules.
+func FromPod(pod *corev1.Pod, container string, d RuntimeDefaults) (*Expectation, error) {
+	c, _, ok := FindContainer(pod, container)
+	if !ok {
+		return nil, fmt.Errorf("pod %s/%s declares no container %q", podNamespace(pod), podName(pod), container)
+	}
+	sc := Effective(pod, c)
+	e := &Expectation{
+		UID:          copyPtr(sc.RunAsUser),
+		GID:          copyPtr(sc.RunAsGroup),
+		NonRoot:      sc.RunAsNonRoot != nil && *sc.RunAsNonRoot,
+		Privileged:   sc.Privileged != nil && *sc.Privileged,
+		ReadOnlyRoot: sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem,
+		HostNetwork:  pod.Spec.HostNetwork,
+		HostPID:      pod.Spec.HostPID,
+		HostIPC:      pod.Spec.HostIPC,
+		HostUsers:    pod.Spec.HostUsers == nil || *pod.Spec.HostUsers,
+		GroupsPolicy: GroupsMerge,
+		Seccomp:      Seccomp(pod, c, d.SeccompDefault),
+	}
+	if psc := pod.Spec.SecurityContext; psc != nil {
+		// The kubelet sends fsGroup then supplementalGroups
+		// (determineEffectiveSecurityContext); volume GIDs it adds
+		// are not in the spec and may only appear as extras.
+		if psc.FSGroup != nil {
+			e.Groups = append(e.Groups, *psc.FSGroup)
+		}
+		e.Groups = append(e.Groups, psc.SupplementalGroups...)
+		if psc.SupplementalGroupsPolicy != nil && *psc.SupplementalGroupsPolicy == corev1.SupplementalGroupsPolicyStrict {
+			e.GroupsPolicy = GroupsStrict
+		}
+	}
+	e.Groups = uniqueSorted(e.Groups)
+
+	var add, drop []string
+	if sc.Capabilities != nil {
+		for _, c := range sc.Capabilities.Add {
+			add = append(add, string(c))
+		}
+		for _, c := range sc.Capabilities.Drop {
+			drop = append(drop, string(c))
+		}
+	}
+	var unknown []string
+	e.Caps, unknown = ResolveCaps(d, add, drop, e.Privileged)
+	e.Added = added(d, add) & e.Caps
+	e.problem(unknown)
+
+	// AddNoNewPrivileges: only an explicit allowPrivilegeEscalation:
+	// false sets no_new_privs.
+	if ape := sc.AllowPrivilegeEscalation; ape != nil && !*ape {
+		t := true
+		e.NoNewPrivs = &t
+		if e.Privileged {
+			e.Problems = append(e.Problems, "allowPrivilegeEscalation: false cannot be set with privileged: true")
+		}
+		if slices.ContainsFunc(add, func(c string) bool { return probes.NormalizeCapName(c) == "CAP_SYS_ADMIN" }) {
+			e.Problems = append(e.Problems, "allowPrivilegeEscalation: false cannot be set with CAP_SYS_ADMIN added")
+		}
+	}
+	if e.Seccomp.Type == SeccompLocalhost && e.Seccomp.Localhost == "" {
+		e.Problems = append(e.Problems, "seccompProfile type Localhost needs localhostProfile")
+	}
+	if e.NonRoot && e.UID != nil && *e.UID == 0 {
+		e.Problems = append(e.Problems, "runAsNonRoot: true with runAsUser: 0 (the kubelet refuses to start it)")
+	}
+	return e, nil
+}
+
+// FromCRI derives the expectation from the CRI config the runtime received,
+// for a container no other source declares (declaredFrom "cri"), and to
+// judge that config against the pod spec. sandboxNS, the sandbox's
+// namespace options, stands in when the container config carries none.
+// RunAsNonRoot has no CRI field (the kubelet enforces it before creating the
+// container), so it is never set here.
+func FromCRI(cfg *runtimeapi.ContainerConfig, sandboxNS *runtimeapi.NamespaceOption, d RuntimeDefaults) *Expectation {
+	sc := cfg.GetLinux().GetSecurityContext()
+	e := &Expectation{
+		Username:     sc.GetRunAsUsername(),
+		Privileged:   sc.GetPrivileged(),
+		ReadOnlyRoot: sc.GetReadonlyRootfs(),
+		GroupsPolicy: GroupsMerge,
+		Groups:       uniqueSorted(sc.GetSupplementalGroups()),
+		Seccomp:      criSeccomp(sc),
+	}
+	if u := sc.GetRunAsUser(); u != nil {
+		e.UID = &u.Value
+	}
+	if g := sc.GetRunAsGroup(); g != nil {
+		e.GID = &g.Value
+	}
+	if sc.GetSupplementalGroupsPolicy() == runtimeapi.SupplementalGroupsPolicy_Strict {
+		e.GroupsPolicy = GroupsStrict
+	}
+	var unknown []string
+	add := sc.GetCapabilities().GetAddCapabilities()
+	e.Caps, unknown = ResolveCaps(d, add, sc.GetCapabilities().GetDropCapabilities(), e.Privileged)
+	e.Added = added(d, add) & e.Caps
+	e.problem(unknown)
+	if sc.GetNoNewPrivs() {
+		t := true
+		e.NoNewPrivs = &t
+	}
+	ns := sc.GetNamespaceOptions()
+	if ns == nil {
+		ns = sandboxNS
+	}
+	e.HostNetwork = ns.GetNetwork() == runtimeapi.NamespaceMode_NODE
+	e.HostPID = ns.GetPid() == runtimeapi.NamespaceMode_NODE
+	e.HostIPC = ns.GetIpc() == runtimeapi.NamespaceMode_NODE
+	e.HostUsers = ns.GetUsernsOptions() == nil || ns.GetUsernsOptions().GetMode() == runtimeapi.NamespaceMode_NODE
+	return e
+}
+
+// ResolveCaps computes a container's capability set as both CRI runtimes
+// do (containerd internal/cri/opts WithCapabilities, CRI-O
+// setupCapabilities): start from the default set; "ALL" in add makes it
+// every capability, "ALL" in drop makes it empty (drop wins over add); then
+// the named adds, then the named drops. Privileged means every capability
+// whatever add and drop say. Names are matched without case and the CAP_
+// prefix; unknown names are returned.
+func ResolveCaps(d RuntimeDefaults, add, drop []string, privileged bool) (probes.CapSet, []string) {
+	all := d.all()
+	set, unknown := d.DefaultCaps()
+	if privileged {
+		return all, unknown
+	}
+	if slices.ContainsFunc(add, isAll) {
+		set = all
+	}
+	if slices.ContainsFunc(drop, isAll) {
+		set = 0
+	}
+	added, u1 := probes.ParseCapNames(slices.DeleteFunc(slices.Clone(add), isAll))
+	dropped, u2 := probes.ParseCapNames(slices.DeleteFunc(slices.Clone(drop), isAll))
+	return (set | added) &^ dropped, append(append(unknown, u1...), u2...)
+}
+
+// added is the set an add list names, ALL being every capability.
+func added(d RuntimeDefaults, add []string) probes.CapSet {
+	if slices.ContainsFunc(add, isAll) {
+		return d.all()
+	}
+	set, _ := probes.ParseCapNames(add)
+	return set
+}
+
+func isAll(c string) bool { return strings.EqualFold(strings.TrimSpace(c), "ALL") }
+
+// criSeccomp reads the CRI profile, falling back to the deprecated
+// seccomp_profile_path ("runtime/default", "docker/default",
+// "localhost/<path>", "unconfined" or empty).
+func criSeccomp(sc *runtimeapi.LinuxContainerSecurityContext) SeccompProfile {
+	if p := sc.GetSeccomp(); p != nil {
+		switch p.GetProfileType() {
+		case runtimeapi.SecurityProfile_RuntimeDefault:
+			return SeccompProfile{Type: SeccompRuntimeDefault}
+		case runtimeapi.SecurityProfile_Localhost:
+			return SeccompProfile{Type: SeccompLocalhost, Localhost: p.GetLocalhostRef()}
+		}
+		return SeccompProfile{Type: SeccompUnconfined}
+	}
+	path := sc.GetSeccompProfilePath() //nolint:staticcheck // older kubelets send only this
+	switch {
+	case path == "runtime/default" || path == "docker/default":
+		return SeccompProfile{Type: SeccompRuntimeDefault}
+	case strings.HasPrefix(path, "localhost/"):
+		return SeccompProfile{Type: SeccompLocalhost, Localhost: strings.TrimPrefix(path, "localhost/")}
+	}
+	return SeccompProfile{Type: SeccompUnconfined}
+}
+
+func (e *Expectation) problem(unknownCaps []string) {
+	if len(unknownCaps) > 0 {
+		e.Problems = append(e.Problems, "unknown capabilities: "+strings.Join(unknownCaps, ", "))
+	}
+}
+
+func uniqueSorted(in []int64) []int64 {
+	if len(in) == 0 {
+		return nil
+	}
+	out := slices.Clone(in)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func podName(p *corev1.Pod) string {
+	if p == nil {
+		return ""
+	}
+	return p.Name
+}
+
+func podNamespace(p *corev1.Pod) string {
+	if p == nil || p.Namespace == "" {
+		return "default"
+	}
+	return p.Namespace
+}

@@ -1,0 +1,124 @@
+package scan
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rtaudit/rtaudit/agent/checks"
+	"github.com/rtaudit/rtaudit/agent/declared"
+	"github.com/rtaudit/rtaudit/agent/expect"
+	"github.com/rtaudit/rtaudit/agent/runtime"
+	"github.com/rtaudit/rtaudit/probes"
+)
+
+// errPIDReused means the PID the runtime reported now belongs to a process
+// outside the container.
+var errPIDReused = errors.New("pid no longer in the container's cgroup")
+
+// audit collects one container and evaluates it into r.
+func (s *Scanner) audit(r *Report, c *runtime.Container, sb *runtime.Sandbox, host probes.Namespaces, d expect.RuntimeDefaults) {
+	ref := ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}
+	if c.StatusError != nil {
+		r.Errors = append(r.Errors, ContainerError{ref, c.StatusError.Error()})
+		return
+	}
+	procs, err := s.processes(c)
+	switch {
+	case errors.Is(err, probes.ErrGone), errors.Is(err, errPIDReused):
+		s.log.Debug("container gone mid-scan", "id", c.ID, "err", err)
+		r.Gone = append(r.Gone, ref)
+		return
+	case err != nil:
+		r.Errors = append(r.Errors, ContainerError{ref, err.Error()})
+		return
+	}
+	subj := &checks.Subject{
+		Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name, ContainerID: c.ID,
+		CRI: c.Config, OCI: c.Spec, Processes: procs, Host: host, Defaults: d,
+	}
+	if sb != nil {
+		subj.SandboxNamespaces = sb.NamespaceOptions
+	}
+	s.declare(subj, c, d)
+	r.Containers = append(r.Containers, ContainerSummary{
+		ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, PodUID: c.Pod.UID, Container: c.Name,
+		State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: subj.DeclaredFrom,
+	})
+	r.Findings = append(r.Findings, checks.Evaluate(subj)...)
+}
+
+// declare sets the subject's declared expectation from the configured
+// source; a source that does not know the container leaves it nil.
+func (s *Scanner) declare(subj *checks.Subject, c *runtime.Container, d expect.RuntimeDefaults) {
+	src := s.opts.Declared
+	if src == nil {
+		subj.DeclaredFrom = declared.FromCRI
+		return
+	}
+	subj.DeclaredFrom = src.Name()
+	pod, ok := src.Lookup(c.Pod.UID, c.Pod.Namespace, c.Pod.Name)
+	if !ok {
+		return
+	}
+	exp, err := expect.FromPod(pod, c.Name, d)
+	if err != nil {
+		s.log.Debug("pod does not declare the container", "pod", c.Pod.Namespace+"/"+c.Pod.Name, "container", c.Name, "err", err)
+		return
+	}
+	for _, p := range exp.Problems {
+		s.log.Warn("declared spec cannot hold", "pod", c.Pod.Namespace+"/"+c.Pod.Name, "container", c.Name, "problem", p)
+	}
+	subj.Declared = exp
+}
+
+// processes probes every live process of a running container. A process
+// that exits meanwhile is skipped; the container's init exiting means the
+// container is gone.
+func (s *Scanner) processes(c *runtime.Container) ([]*probes.Process, error) {
+	if c.State != "running" || c.PID <= 0 {
+		return nil, nil
+	}
+	init, err := s.fs.Probe(c.PID)
+	if err != nil {
+		return nil, err
+	}
+	if !inContainerCgroup(init, c.ID) {
+		return nil, fmt.Errorf("pid %d: %w", c.PID, errPIDReused)
+	}
+	pids, err := s.fs.ContainerPIDs(c.PID)
+	if err != nil {
+		return nil, err
+	}
+	procs := []*probes.Process{init}
+	for _, pid := range pids {
+		if pid == c.PID {
+			continue
+		}
+		p, err := s.fs.Probe(pid)
+		if errors.Is(err, probes.ErrGone) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		procs = append(procs, p)
+	}
+	return procs, nil
+}
+
+// inContainerCgroup guards against PID reuse between the runtime's answer
+// and the probe: every runtime names the container's cgroup after its ID
+// (cgroupfs ".../<id>", systemd "cri-containerd-<id>.scope", "crio-<id>.scope").
+// A process that reports no cgroup at all is given the benefit of the doubt.
+func inContainerCgroup(p *probes.Process, id string) bool {
+	if len(p.Cgroups) == 0 || id == "" {
+		return true
+	}
+	for _, cg := range p.Cgroups {
+		if strings.Contains(cg.Path, id) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,71 @@
+package scan
+
+import "github.com/rtaudit/rtaudit/agent/checks"
+
+// Report is the result of one scan. Its JSON form is a contract: fields are
+// added, never renamed.
+type Report struct {
+	APIVersion string             `json:"apiVersion"`
+	Kind       string             `json:"kind"`
+	Node       string             `json:"node"`
+	Runtime    RuntimeInfo        `json:"runtime"`
+	Containers []ContainerSummary `json:"containers"`
+	Findings   []checks.Finding   `json:"findings"`
+	// Gone are containers that exited between discovery and probing: not
+	// audited, and not findings.
+	Gone []ContainerRef `json:"gone,omitempty"`
+	// Errors are containers that could not be audited (the audit is
+	// incomplete for them); never silently dropped.
+	Errors []ContainerError `json:"errors,omitempty"`
+}
+
+// Report identity.
+const (
+	APIVersion = "rtaudit.dev/v1alpha1"
+	KindReport = "ScanReport"
+)
+
+// RuntimeInfo names the container runtime that answered.
+type RuntimeInfo struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Endpoint string `json:"endpoint,omitempty"`
+}
+
+// ContainerRef names a container.
+type ContainerRef struct {
+	ID        string `json:"id"`
+	Namespace string `json:"namespace"`
+	Pod       string `json:"pod"`
+	Container string `json:"container"`
+}
+
+// ContainerSummary is one audited container.
+type ContainerSummary struct {
+	ID           string `json:"id"`
+	Namespace    string `json:"namespace"`
+	Pod          string `json:"pod"`
+	PodUID       string `json:"podUID"`
+	Container    string `json:"container"`
+	State        string `json:"state"`
+	PID          int    `json:"pid"`
+	Processes    int    `json:"processes"`
+	DeclaredFrom string `json:"declaredFrom"`
+}
+
+// ContainerError is a container the scan could not audit, and why.
+type ContainerError struct {
+	ContainerRef
+	Error string `json:"error"`
+}
+
+// Count returns how many findings are at least as severe as min.
+func (r *Report) Count(min checks.Severity) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity.AtLeast(min) {
+			n++
+		}
+	}
+	return n
+}

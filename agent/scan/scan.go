@@ -1,0 +1,141 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/rtaudit/rtaudit/agent/checks"
+	"github.com/rtaudit/rtaudit/agent/declared"
+	"github.com/rtaudit/rtaudit/agent/expect"
+	"github.com/rtaudit/rtaudit/agent/runtime"
+	"github.com/rtaudit/rtaudit/probes"
+)
+
+// Options configure a Scanner.
+type Options struct {
+	Runtime  runtime.DialOptions
+	ProcRoot string // "" means /proc
+	// Declared is where pod specs come from; nil judges every container
+	// against its own CRI config (declaredFrom "cri").
+	Declared declared.Source
+	// All audits exited containers too (their CRI and OCI layers).
+	All bool
+	// Capabilities replaces the runtime's documented default capability set,
+	// for a deliberately customised runtime; nil keeps the documented one.
+	Capabilities []string
+	// SeccompDefault says the kubelet runs with seccompDefault: true.
+	SeccompDefault bool
+	Node           string // "" means the host name
+	Filter         Filter
+	Logger         *slog.Logger
+}
+
+// Filter keeps the containers whose fields equal the non-empty ones.
+type Filter struct{ Namespace, Pod, Container string }
+
+func (f Filter) keep(c *runtime.Container) bool {
+	return (f.Namespace == "" || f.Namespace == c.Pod.Namespace) &&
+		(f.Pod == "" || f.Pod == c.Pod.Name) &&
+		(f.Container == "" || f.Container == c.Name)
+}
+
+// Scanner holds a runtime connection and a proc reader across scans.
+type Scanner struct {
+	opts Options
+	rt   *runtime.Client
+	fs   probes.FS
+	log  *slog.Logger
+}
+
+// New connects to the runtime and opens the proc root.
+func New(ctx context.Context, o Options) (*Scanner, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Node == "" {
+		o.Node, _ = os.Hostname()
+	}
+	fs, err := probes.NewFS(o.ProcRoot)
+	if err != nil {
+		return nil, err
+	}
+	o.Runtime.Logger = o.Logger
+	rt, err := runtime.Dial(ctx, o.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	return &Scanner{opts: o, rt: rt, fs: fs, log: o.Logger}, nil
+}
+
+// Close releases the runtime connection.
+func (s *Scanner) Close() error { return s.rt.Close() }
+
+// Runtime is the runtime the scanner talks to.
+func (s *Scanner) Runtime() runtime.Info { return s.rt.Info() }
+
+// Run is New, Scan and Close in one call.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	s, err := New(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Scan(ctx)
+}
+
+// Scan audits every container the runtime lists (filtered) and returns the
+// report. A container that vanishes mid-scan is listed as gone; one that
+// cannot be read is listed as an error; neither sinks the scan.
+func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
+	snap, err := s.rt.Snapshot(ctx, runtime.ListOptions{All: s.opts.All})
+	if err != nil {
+		return nil, err
+	}
+	host, err := s.fs.HostNamespaces()
+	if err != nil {
+		return nil, fmt.Errorf("reading the host's namespaces (PID 1 of %s): %w", s.fs.Root(), err)
+	}
+	defaults, err := s.defaults(snap.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{
+		APIVersion: APIVersion, Kind: KindReport, Node: s.opts.Node,
+		Runtime:    RuntimeInfo{Name: snap.Runtime.Name, Version: snap.Runtime.Version, Endpoint: snap.Runtime.Endpoint},
+		Containers: []ContainerSummary{}, Findings: []checks.Finding{},
+	}
+	sandboxes := make(map[string]*runtime.Sandbox, len(snap.Sandboxes))
+	for i := range snap.Sandboxes {
+		sandboxes[snap.Sandboxes[i].ID] = &snap.Sandboxes[i]
+	}
+	for i := range snap.Containers {
+		c := &snap.Containers[i]
+		if !s.opts.Filter.keep(c) {
+			continue
+		}
+		s.audit(r, c, sandboxes[c.SandboxID], host, defaults)
+	}
+	checks.Sort(r.Findings)
+	return r, nil
+}
+
+// defaults are the runtime's documented defaults, with the kernel's full
+// capability set and the operator's overrides.
+func (s *Scanner) defaults(info runtime.Info) (expect.RuntimeDefaults, error) {
+	d := expect.DefaultsFor(info.Name, info.Version)
+	all, err := s.fs.AllCaps()
+	if err != nil {
+		return d, fmt.Errorf("reading the kernel's capabilities: %w", err)
+	}
+	d.AllCaps = all
+	if s.opts.Capabilities != nil {
+		d.Capabilities = s.opts.Capabilities
+		if _, unknown := d.DefaultCaps(); len(unknown) > 0 {
+			return d, fmt.Errorf("unknown capability in the default set: %v", unknown)
+		}
+	}
+	d.SeccompDefault = s.opts.SeccompDefault
+	return d, nil
+}

@@ -17,21 +17,22 @@ import (
 var errPIDReused = errors.New("pid no longer in the container's cgroup")
 
 // audit collects one container and evaluates it into r.
-func (s *Scanner) audit(r *Report, c *runtime.Container, sb *runtime.Sandbox, host probes.Namespaces, d expect.RuntimeDefaults) {
+// It returns the container's live processes.
+func (s *Scanner) audit(r *Report, c *runtime.Container, sb *runtime.Sandbox, host probes.Namespaces, d expect.RuntimeDefaults) []*probes.Process {
 	ref := ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}
 	if c.StatusError != nil {
 		r.Errors = append(r.Errors, ContainerError{ref, c.StatusError.Error()})
-		return
+		return nil
 	}
 	procs, err := s.processes(c)
 	switch {
 	case errors.Is(err, probes.ErrGone), errors.Is(err, errPIDReused):
 		s.log.Debug("container gone mid-scan", "id", c.ID, "err", err)
 		r.Gone = append(r.Gone, ref)
-		return
+		return nil
 	case err != nil:
 		r.Errors = append(r.Errors, ContainerError{ref, err.Error()})
-		return
+		return nil
 	}
 	subj := &checks.Subject{
 		Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name, ContainerID: c.ID,
@@ -46,6 +47,7 @@ func (s *Scanner) audit(r *Report, c *runtime.Container, sb *runtime.Sandbox, ho
 		State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: subj.DeclaredFrom,
 	})
 	r.Findings = append(r.Findings, checks.Evaluate(subj)...)
+	return procs
 }
 
 // declare sets the subject's declared expectation from the configured

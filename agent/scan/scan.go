@@ -29,7 +29,11 @@ type Options struct {
 	SeccompDefault bool
 	Node           string // "" means the host name
 	Filter         Filter
-	Logger         *slog.Logger
+	// NoHideouts skips the search for processes and containers the CRI
+	// cannot see (other containerd namespaces, unshare/nsenter hideouts).
+	// A filtered scan never searches.
+	NoHideouts bool
+	Logger     *slog.Logger
 }
 
 // Filter keeps the containers whose fields equal the non-empty ones.
@@ -110,12 +114,19 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	for i := range snap.Sandboxes {
 		sandboxes[snap.Sandboxes[i].ID] = &snap.Sandboxes[i]
 	}
+	k := newKnown()
 	for i := range snap.Containers {
 		c := &snap.Containers[i]
 		if !s.opts.Filter.keep(c) {
 			continue
 		}
-		s.audit(r, c, sandboxes[c.SandboxID], host, defaults)
+		procs := s.audit(r, c, sandboxes[c.SandboxID], host, defaults)
+		k.add(ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}, procs)
+	}
+	if !s.opts.NoHideouts && s.opts.Filter == (Filter{}) {
+		if err := s.searchHideouts(ctx, r, snap, k, host); err != nil {
+			return nil, err
+		}
 	}
 	checks.Sort(r.Findings)
 	return r, nil

@@ -1,0 +1,159 @@
+package runtime
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func TestParseContainerInfoFixtures(t *testing.T) {
+	for _, tc := range []struct {
+		dir           string
+		pid           int
+		sandboxID     string
+		wantConfig    bool
+		wantPrivilege bool // the runtime reports "privileged"
+		capAdded      string
+	}{
+		{dir: "containerd-1.6.20", pid: 12153, sandboxID: "e2bd7a63c6755f88235b3415caaaef4aff2b5404356f058136bb2bab93bdd579", wantConfig: true, capAdded: "CAP_NET_ADMIN"},
+		{dir: "containerd-2.4.2", pid: 20295, sandboxID: "fe97d91cffbc5b32954812560dc4c7d65f829dbac29dd95a6cee46119e6dbc1c", wantConfig: true, capAdded: "CAP_NET_ADMIN"},
+		{dir: "cri-o-1.34.0", pid: 41234, sandboxID: "3c2b7e0a9d4f4e1a8b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a", wantPrivilege: true, capAdded: "CAP_NET_ADMIN"},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			doc := readFile(t, filepath.Join("testdata", tc.dir, "container_info.json"))
+			v, err := parseContainerInfo(map[string]string{"info": doc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.PID != tc.pid || v.SandboxID != tc.sandboxID {
+				t.Errorf("pid, sandbox = %d, %q; want %d, %q", v.PID, v.SandboxID, tc.pid, tc.sandboxID)
+			}
+			if v.Spec == nil || v.Spec.Process == nil || v.Spec.Linux == nil {
+				t.Fatalf("runtime spec missing or incomplete: %+v", v.Spec)
+			}
+			if got := v.Spec.Process.User.UID; got != 1000 {
+				t.Errorf("spec process uid = %d, want 1000", got)
+			}
+			if !slices.Contains(v.Spec.Process.Capabilities.Bounding, tc.capAdded) {
+				t.Errorf("spec bounding set %v lacks %s", v.Spec.Process.Capabilities.Bounding, tc.capAdded)
+			}
+			if (v.Privileged != nil) != tc.wantPrivilege || (v.Privileged != nil && *v.Privileged) {
+				t.Errorf("privileged = %v, want reported=%v and false", v.Privileged, tc.wantPrivilege)
+			}
+			if !tc.wantConfig {
+				if v.Config != nil {
+					t.Errorf("config = %v, want none", v.Config)
+				}
+				return
+			}
+			checkContainerConfig(t, v.Config)
+		})
+	}
+}
+
+// checkContainerConfig checks the CRI config the fixtures were made with.
+func checkContainerConfig(t *testing.T, cfg *runtimeapi.ContainerConfig) {
+	t.Helper()
+	if cfg == nil {
+		t.Fatal("config missing")
+	}
+	sc := cfg.GetLinux().GetSecurityContext()
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"metadata.name", cfg.GetMetadata().GetName(), "app"},
+		{"command", strings.Join(cfg.GetCommand(), " "), "/bin/sleep 3600"},
+		{"env", string(cfg.GetEnvs()[0].GetKey()) + "=" + string(cfg.GetEnvs()[0].GetValue()), "MODE=prod"},
+		{"mount", cfg.GetMounts()[0].GetContainerPath(), "/data"},
+		{"mount readonly", cfg.GetMounts()[0].GetReadonly(), true},
+		{"memory limit", cfg.GetLinux().GetResources().GetMemoryLimitInBytes(), int64(64 << 20)},
+		{"run_as_user", sc.GetRunAsUser().GetValue(), int64(1000)},
+		{"add caps", strings.Join(sc.GetCapabilities().GetAddCapabilities(), ","), "NET_ADMIN"},
+		{"drop caps", strings.Join(sc.GetCapabilities().GetDropCapabilities(), ","), "MKNOD"},
+		{"readonly_rootfs", sc.GetReadonlyRootfs(), true},
+		{"no_new_privs", sc.GetNoNewPrivs(), true},
+		{"privileged", sc.GetPrivileged(), false},
+		{"pid namespace (enum as number)", sc.GetNamespaceOptions().GetPid(), runtimeapi.NamespaceMode_CONTAINER},
+		{"network namespace (omitted zero)", sc.GetNamespaceOptions().GetNetwork(), runtimeapi.NamespaceMode_POD},
+		{"masked paths", strings.Join(sc.GetMaskedPaths(), ","), "/proc/kcore"},
+		{"container label", cfg.GetLabels()[LabelContainerName], "app"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("config %s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseSandboxInfoFixtures(t *testing.T) {
+	for _, tc := range []struct {
+		file       string
+		pid        int
+		wantConfig bool
+		wantSpec   bool
+	}{
+		{file: "containerd-1.6.20/sandbox_info.json", pid: 12107, wantConfig: true, wantSpec: true},
+		{file: "containerd-2.4.2/sandbox_info.json", pid: 20253, wantConfig: true, wantSpec: true},
+		{file: "cri-o-1.34.0/sandbox_info.json", pid: 41200, wantSpec: true},
+		{file: "cri-o-1.34.0/sandbox_info_spoofed.json"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			v, err := parseSandboxInfo(map[string]string{"info": readFile(t, filepath.Join("testdata", tc.file))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.PID != tc.pid {
+				t.Errorf("pid = %d, want %d", v.PID, tc.pid)
+			}
+			if (v.Spec != nil) != tc.wantSpec {
+				t.Errorf("spec present = %v, want %v", v.Spec != nil, tc.wantSpec)
+			}
+			if (v.Config != nil) != tc.wantConfig {
+				t.Fatalf("config present = %v, want %v", v.Config != nil, tc.wantConfig)
+			}
+			if tc.wantConfig {
+				sc := v.Config.GetLinux().GetSecurityContext()
+				if sc.GetNamespaceOptions().GetPid() != runtimeapi.NamespaceMode_CONTAINER || v.Config.GetMetadata().GetNamespace() != "team-a" {
+					t.Errorf("sandbox config = %v", v.Config)
+				}
+				// "run_as_user": {} is runAsUser 0, set: not the same as absent.
+				if sc.GetRunAsUser() == nil || sc.GetRunAsUser().GetValue() != 0 {
+					t.Errorf("run_as_user = %v, want set to 0", sc.GetRunAsUser())
+				}
+			}
+		})
+	}
+}
+
+func TestParseInfoBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		info    map[string]string
+		wantErr string
+		wantPID int
+	}{
+		{name: "nil map", info: nil},
+		{name: "no info key", info: map[string]string{"other": "x"}},
+		{name: "not JSON", info: map[string]string{"info": "{pid:"}, wantErr: "verbose container info"},
+		{name: "config of wrong type keeps pid", info: map[string]string{"info": `{"pid": 7, "config": "oops"}`}, wantErr: `"config"`, wantPID: 7},
+		{name: "spec of wrong type keeps pid", info: map[string]string{"info": `{"pid": 8, "runtimeSpec": []}`}, wantErr: `"runtimeSpec"`, wantPID: 8},
+		{name: "null parts", info: map[string]string{"info": `{"pid": 9, "config": null, "runtimeSpec": null}`}, wantPID: 9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := parseContainerInfo(tc.info)
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("err = %v, want containing %q", err, tc.wantErr)
+			}
+			if v.PID != tc.wantPID {
+				t.Errorf("pid = %d, want %d", v.PID, tc.wantPID)
+			}
+			if _, err := parseSandboxInfo(tc.info); (err != nil) != (tc.wantErr != "") {
+				t.Errorf("sandbox parse err = %v, want error %v", err, tc.wantErr != "")
+			}
+		})
+	}
+}

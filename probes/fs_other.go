@@ -1,0 +1,33 @@
+//go:build !linux
+
+package probes
+
+// NewFS fails on platforms other than Linux.
+func NewFS(procRoot string) (FS, error) { return FS{}, ErrUnsupported }
+
+// Probe fails on platforms other than Linux.
+func (fs FS) Probe(pid int) (*Process, error) { return nil, ErrUnsupported }
+
+// Host fails on platforms other than Linux.
+func (fs FS) Host() (*Process, error) { return nil, ErrUnsupported }
+
+// HostNamespaces fails on platforms other than Linux.
+func (fs FS) HostNamespaces() (Namespaces, error) { return nil, ErrUnsupported }
+
+// StillSame fails on platforms other than Linux.
+func (fs FS) StillSame(pid int, startTime uint64) (bool, error) { return false, ErrUnsupported }
+
+// PIDs fails on platforms other than Linux.
+func (fs FS) PIDs() ([]int, error) { return nil, ErrUnsupported }
+
+// ContainerPIDs fails on platforms other than Linux.
+func (fs FS) ContainerPIDs(pid int) ([]int, error) { return nil, ErrUnsupported }
+
+// PIDsInCgroup fails on platforms other than Linux.
+func (fs FS) PIDsInCgroup(path string) ([]int, error) { return nil, ErrUnsupported }
+
+// LastCap fails on platforms other than Linux.
+func (fs FS) LastCap() (int, error) { return 0, ErrUnsupported }
+
+// AllCaps fails on platforms other than Linux.
+func (fs FS) AllCaps() (CapSet, error) { return 0, ErrUnsupported }

@@ -1,0 +1,242 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/moby/sys/mountinfo"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// Stop removes every pod through CRI, stops containerd, kills the shims and
+// containers of this instance only (matched by its socket and runc root),
+// unmounts what is left under Dir, deletes the CNI bridge and the cgroup
+// parent, and removes Dir unless KeepDir. It is idempotent and safe to call
+// from t.Cleanup and a signal handler at once.
+func (c *Containerd) Stop() error {
+	// Concurrent callers wait for the first one to finish.
+	c.stopOnce.Do(func() { c.stopErr = c.stop() })
+	return c.stopErr
+}
+
+func (c *Containerd) stop() error {
+	c.drain(2 * time.Minute)
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+
+	var errs []error
+	if c.alive() {
+		if err := c.removeAllPods(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if conn != nil {
+		_ = conn.Close()
+	}
+	c.stopDaemon()
+	c.killContainers()
+	killShims(c.lay.socket())
+	if err := unmountUnder(c.opts.Dir); err != nil {
+		errs = append(errs, err)
+	}
+	deleteLink(c.opts.Bridge)
+	removeCgroupParent(c.opts.CgroupParent)
+	releaseSlot(c.opts.Dir, c.opts.Bridge)
+	_ = os.Remove(c.lay.pidFile())
+	_ = os.Remove(c.lay.instanceFile())
+	if !c.opts.KeepDir {
+		if err := os.RemoveAll(c.opts.Dir); err != nil {
+			errs = append(errs, fmt.Errorf("harness: remove %s: %w", c.opts.Dir, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeAllPods stops and removes every sandbox, which also tears down the
+// pod network namespaces and IP allocations through CNI.
+func (c *Containerd) removeAllPods() error {
+	rt, err := c.RuntimeService()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	list, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil {
+		return fmt.Errorf("harness: list sandboxes: %w", err)
+	}
+	var errs []error
+	for _, sb := range list.Items {
+		if _, err := rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb.Id}); err != nil {
+			errs = append(errs, fmt.Errorf("harness: stop sandbox %s: %w", sb.Id, err))
+			continue
+		}
+		if _, err := rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.Id}); err != nil {
+			errs = append(errs, fmt.Errorf("harness: remove sandbox %s: %w", sb.Id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Containerd) stopDaemon() {
+	if !c.alive() {
+		return
+	}
+	_ = syscall.Kill(c.pid, syscall.SIGTERM)
+	deadline := time.Now().Add(10 * time.Second)
+	for c.alive() && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if c.alive() {
+		_ = syscall.Kill(c.pid, syscall.SIGKILL)
+		for i := 0; i < 100 && c.alive(); i++ {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// killContainers removes whatever runc still runs under this instance's
+// private runc root (one directory per namespace).
+func (c *Containerd) killContainers() {
+	nsDirs, _ := os.ReadDir(c.lay.runcRoot())
+	for _, ns := range nsDirs {
+		root := filepath.Join(c.lay.runcRoot(), ns.Name())
+		ids, _ := os.ReadDir(root)
+		for _, id := range ids {
+			_ = exec.Command(c.opts.Runc, "--root", root, "kill", id.Name(), "KILL").Run()
+			_ = exec.Command(c.opts.Runc, "--root", root, "delete", "--force", id.Name()).Run()
+		}
+	}
+}
+
+// killShims kills the containerd-shim processes serving this instance: their
+// command line carries "-address <socket>".
+func killShims(socket string) {
+	for _, pid := range pidsWithArg("containerd-shim", socket) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// processIsContainerd tells whether pid is a containerd serving socket.
+func processIsContainerd(pid int, socket string) bool {
+	for _, p := range pidsWithArg("containerd", socket) {
+		if p == pid {
+			return true
+		}
+	}
+	return false
+}
+
+// pidsWithArg lists processes whose argv[0] base name starts with prefix and
+// whose arguments include arg.
+func pidsWithArg(prefix, arg string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || len(raw) == 0 {
+			continue
+		}
+		args := strings.Split(string(bytes.TrimRight(raw, "\x00")), "\x00")
+		if !strings.HasPrefix(filepath.Base(args[0]), prefix) {
+			continue
+		}
+		for _, a := range args[1:] {
+			if a == arg || a == "unix://"+arg {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
+// unmountUnder detaches every mount below dir, deepest first.
+func unmountUnder(dir string) error {
+	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
+	if err != nil {
+		return fmt.Errorf("harness: read mountinfo: %w", err)
+	}
+	sort.Slice(mounts, func(i, j int) bool { return len(mounts[i].Mountpoint) > len(mounts[j].Mountpoint) })
+	var errs []error
+	for _, m := range mounts {
+		if err := syscall.Unmount(m.Mountpoint, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
+			errs = append(errs, fmt.Errorf("harness: unmount %s: %w", m.Mountpoint, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func deleteLink(name string) {
+	if name == "" {
+		return
+	}
+	if _, err := os.Stat(filepath.Join("/sys/class/net", name)); err != nil {
+		return
+	}
+	_ = exec.Command("ip", "link", "delete", name).Run()
+}
+
+// removeCgroupParent removes the (by now empty) cgroup tree of this instance
+// from every mounted hierarchy.
+func removeCgroupParent(parent string) {
+	if parent == "" || parent == "/" {
+		return
+	}
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	if err != nil {
+		return
+	}
+	for _, m := range mounts {
+		removeTree(filepath.Join(m.Mountpoint, parent))
+	}
+}
+
+// removeTree rmdirs a cgroup directory tree bottom-up (cgroup directories
+// are removed with rmdir, not unlink of their files).
+func removeTree(dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if e.IsDir() {
+			removeTree(filepath.Join(dir, e.Name()))
+		}
+	}
+	for i := 0; i < 20; i++ {
+		if err := syscall.Rmdir(dir); err == nil || errors.Is(err, syscall.ENOENT) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// SweepStale stops what dead instances left in directories matching glob
+// (a test binary killed before its clean-up ran): their containerd is gone
+// but shims, containers, mounts, bridges and cgroups may remain.
+func SweepStale(glob string) {
+	dirs, _ := filepath.Glob(glob)
+	for _, d := range dirs {
+		c, err := Attach(d)
+		if err != nil || c.alive() {
+			continue
+		}
+		_ = c.Stop()
+	}
+}

@@ -1,0 +1,18 @@
+// Package harness runs a private containerd and launches pods through CRI the
+// way the kubelet would, so tests, the demo and benchmarks can observe real
+// containers on this node.
+//
+// It provides:
+//   - StartContainerd: a containerd with its own root, state, socket, config,
+//     CNI network and cgroup parent, torn down by Stop (idempotent).
+//   - BuildImages/ImportImages: OCI image archives built locally (busybox-static
+//     with applet links, a setuid-root escalation helper, a tiny Go pause),
+//     imported into the CRI namespace "k8s.io".
+//   - Launcher: Pod manifest → RunPodSandbox/CreateContainer/StartContainer with
+//     the kubelet's translation rules (see translate.go), optionally
+//     mistranslating one named field on purpose (see mistranslate.go).
+//
+// It is test infrastructure: product packages (agent/..., probes, cmd/rtaudit)
+// must not import it, and it must not import them either, so the auditor is
+// never tested against its own assumptions.
+package harness

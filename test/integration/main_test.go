@@ -1,0 +1,10 @@
+package integration
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rtaudit/rtaudit/test/harness"
+)
+
+func TestMain(m *testing.M) { os.Exit(harness.RunMain(m)) }

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs what the test lab needs (idempotent): containerd 1.6 with its CRI
+# plugin, runc, the CNI plugins, busybox-static (the test image's userland)
+# and the tools the harness uses for clean-up. Run as root.
+set -eu
+
+pkgs="containerd runc containernetworking-plugins busybox-static iproute2 util-linux iptables"
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup.sh: missing packages:$missing (run as root)" >&2
+		exit 1
+	fi
+	echo "setup.sh: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi
+# The Debian package starts a system containerd; the lab never uses it.
+for b in containerd containerd-shim-runc-v2 runc ip; do
+	command -v "$b" >/dev/null || { echo "setup.sh: $b still missing" >&2; exit 1; }
+done
+for p in bridge host-local loopback; do
+	[ -x "/usr/lib/cni/$p" ] || { echo "setup.sh: /usr/lib/cni/$p missing" >&2; exit 1; }
+done
+[ -x /bin/busybox ] || { echo "setup.sh: /bin/busybox missing" >&2; exit 1; }
+echo "setup.sh: ok ($(containerd --version | awk '{print $3}'), $(runc --version | head -1))"

@@ -1,6 +1,10 @@
 package probes
 
-import "strings"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // pathWithin reports whether cgroup path p is base or below it.
 func pathWithin(p, base string) bool {
@@ -41,4 +45,42 @@ func anyCgroupWithin(cgs []Cgroup, path string) bool {
 		}
 	}
 	return false
+}
+
+// parseCgroups parses /proc/<pid>/cgroup: "hierarchy-ID:controllers:path"
+// lines, controllers empty on the cgroup v2 line.
+//
+// Written by hand: procfs.Proc.Cgroups reads through os.Open and io.ReadAll
+// and splits every line into fresh strings, about as costly as the kernel
+// generating the file; here one string holds the file, every field is a
+// substring of it and every controller list shares one backing array.
+func parseCgroups(data []byte) ([]Cgroup, error) {
+	s := string(data)
+	lines := strings.Count(s, "\n") + 1
+	out := make([]Cgroup, 0, lines)
+	ctrls := make([]string, 0, strings.Count(s, ",")+lines)
+	for line := range strings.SplitSeq(s, "\n") {
+		if line == "" {
+			continue
+		}
+		id, rest, ok1 := strings.Cut(line, ":")
+		ctl, path, ok2 := strings.Cut(rest, ":")
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("line %q is not id:controllers:path", line)
+		}
+		n, err := strconv.ParseUint(id, 10, 31)
+		if err != nil {
+			return nil, fmt.Errorf("line %q: bad hierarchy ID", line)
+		}
+		var c []string
+		if ctl != "" {
+			start := len(ctrls)
+			for name := range strings.SplitSeq(ctl, ",") {
+				ctrls = append(ctrls, name)
+			}
+			c = ctrls[start:len(ctrls):len(ctrls)]
+		}
+		out = append(out, Cgroup{HierarchyID: int(n), Controllers: c, Path: path})
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,6 +54,18 @@ func fixtureFS(t testing.TB) FS {
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+	// Every process's root is "/", as on a host (Session keys on it).
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err == nil {
+			if err := os.Symlink("/", filepath.Join(root, e.Name(), "root")); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	fs, err := NewFS(root)
 	if err != nil {

@@ -38,28 +38,45 @@ func (fs FS) pidDir(pid int) string {
 // whose PID is reused) during the probe yields an error wrapping ErrGone,
 // never a partial record; a file the caller may not read yields a
 // *PermissionError; a file of unexpected shape an error wrapping
-// ErrMalformed.
-func (fs FS) Probe(pid int) (*Process, error) {
+// ErrMalformed. Probe reads every file every time; see Session for a scan.
+func (fs FS) Probe(pid int) (*Process, error) { return fs.probe(pid, nil) }
+
+// Probe is FS.Probe sharing mountinfo and ID maps with the processes the
+// session has already probed (see Session). Process.Mounts and the option
+// lists of Process.Root may be shared: do not modify them.
+func (s *Session) Probe(pid int) (*Process, error) { return s.fs.probe(pid, s) }
+
+// probe reads pid's record, through the cache of s when s is not nil.
+func (fs FS) probe(pid int, s *Session) (*Process, error) {
 	if pid <= 0 {
 		return nil, fmt.Errorf("probes: invalid pid %d", pid)
 	}
-	proc, err := fs.proc.Proc(pid)
-	if err != nil {
-		return nil, fs.fileErr(pid, "", err)
-	}
-	st, err := proc.Stat()
+	dir := fs.pidDir(pid)
+	buf := getBuf()
+	defer putBuf(buf)
+
+	// stat stays open for the whole probe and is read again last. Its inode
+	// is bound to this process, not to the PID: once the process is reaped
+	// the read fails (ESRCH), and a new process reusing the PID is never read
+	// through it. So if the last read succeeds, every file read in between
+	// was this process's (for a regular file, as in a fixture tree, the start
+	// time comparison remains). Reading a held fd again costs about half of
+	// an open, read and close.
+	statPath := dir + "stat"
+	fd, err := openFile(statPath)
 	if err != nil {
 		return nil, fs.fileErr(pid, "stat", err)
 	}
-	if st.State == "Z" || st.State == "X" {
+	defer closeFile(fd)
+	st, err := fs.readStat(pid, fd, statPath, buf)
+	if err != nil {
+		return nil, err
+	}
+	if st.state == 'Z' || st.state == 'X' {
 		// A zombie has exited: its ns links and mountinfo are gone.
 		return nil, goneError(pid, "exited (zombie)")
 	}
-	p := &Process{PID: pid, PPID: st.PPID, Comm: st.Comm, StartTime: st.Starttime}
-	dir := fs.pidDir(pid)
-
-	buf := getBuf()
-	defer putBuf(buf)
+	p := &Process{PID: pid, PPID: st.ppid, Comm: string(st.comm), StartTime: st.start}
 
 	data, err := readFile(dir+"status", buf)
 	if err != nil {
@@ -69,49 +86,168 @@ func (fs FS) Probe(pid int) (*Process, error) {
 		return nil, malformed(pid, "status", err)
 	}
 
-	if p.Namespaces, err = fs.namespaces(proc); err != nil {
-		return nil, fs.fileErr(pid, "ns", err)
+	if p.Namespaces, err = fs.readNamespaces(pid, dir); err != nil {
+		return nil, err
 	}
 
-	mis, err := proc.MountInfo()
+	view, err := fs.mounts(p, dir, buf, s)
 	if err != nil {
-		return nil, fs.fileErr(pid, "mountinfo", err)
+		return nil, err
 	}
-	p.Mounts = mountsFromProcfs(mis)
-	p.Root, _ = rootMount(p.Mounts)
 
-	if p.Cgroups, err = fs.cgroups(proc); err != nil {
+	data, err = readFile(dir+"cgroup", buf)
+	if err != nil {
 		return nil, fs.fileErr(pid, "cgroup", err)
 	}
-
-	// attr/current: EINVAL when no LSM is active, absent without
-	// CONFIG_SECURITY.
-	data, err = readFile(dir+"attr/current", buf)
-	switch {
-	case err == nil:
-		p.LSMLabel = parseLSMLabel(data)
-	case errors.Is(err, syscall.EINVAL), errors.Is(err, os.ErrNotExist):
-	default:
-		return nil, fs.fileErr(pid, "attr/current", err)
+	if p.Cgroups, err = parseCgroups(data); err != nil {
+		return nil, malformed(pid, "cgroup", err)
 	}
 
-	if p.UIDMap, err = fs.idMap(pid, dir, "uid_map", buf); err != nil {
-		return nil, err
-	}
-	if p.GIDMap, err = fs.idMap(pid, dir, "gid_map", buf); err != nil {
+	if p.LSMLabel, err = fs.lsmLabel(pid, dir, buf, s); err != nil {
 		return nil, err
 	}
 
-	// PID reuse guard: every file above belongs to the process we started
-	// with only if it is still there with the same start time.
-	st2, err := proc.Stat()
+	if err := fs.idMaps(p, dir, buf, s, view); err != nil {
+		return nil, err
+	}
+
+	// PID reuse guard: see the open of stat above.
+	st2, err := fs.readStat(pid, fd, statPath, buf)
 	if err != nil {
-		return nil, fs.fileErr(pid, "stat", err)
+		return nil, err
 	}
-	if st2.Starttime != st.Starttime {
+	if st2.start != st.start {
 		return nil, goneError(pid, "start time changed (PID reused)")
 	}
+	if st2.state == 'Z' || st2.state == 'X' {
+		// Links read after the exit may have looked absent.
+		return nil, goneError(pid, "exited during the probe")
+	}
 	return p, nil
+}
+
+// readStat reads and parses stat from fd, opened on path.
+func (fs FS) readStat(pid, fd int, path string, buf *[]byte) (statFields, error) {
+	data, err := preadAll(fd, path, buf)
+	if err != nil {
+		return statFields{}, fs.fileErr(pid, "stat", err)
+	}
+	st, err := parseStat(data)
+	if err != nil {
+		return statFields{}, malformed(pid, "stat", err)
+	}
+	return st, nil
+}
+
+// mounts fills p.Mounts and p.Root, from the view s shares for p when s is
+// not nil, and returns that view (nil without a session).
+func (fs FS) mounts(p *Process, dir string, buf *[]byte, s *Session) (*mountView, error) {
+	var key viewKey
+	if s != nil {
+		var err error
+		if key, err = fs.viewKey(p.PID, dir, p.Namespaces); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		v := s.views[key]
+		s.mu.Unlock()
+		if v != nil {
+			p.Mounts, p.Root = v.mounts, v.root
+			return v, nil
+		}
+	}
+	data, err := readFile(dir+"mountinfo", buf)
+	if err != nil {
+		return nil, fs.fileErr(p.PID, "mountinfo", err)
+	}
+	if p.Mounts, err = parseMountInfo(data); err != nil {
+		return nil, malformed(p.PID, "mountinfo", err)
+	}
+	p.Root, _ = rootMount(p.Mounts)
+	if s == nil {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mountReads++
+	if v := s.views[key]; v != nil { // another goroutine was first
+		p.Mounts, p.Root = v.mounts, v.root
+		return v, nil
+	}
+	v := &mountView{mounts: p.Mounts, root: p.Root}
+	s.views[key] = v
+	return v, nil
+}
+
+// viewKey identifies the mount view of pid: its mount and user namespaces
+// and its root directory (one statx of /proc/<pid>/root).
+func (fs FS) viewKey(pid int, dir string, ns Namespaces) (viewKey, error) {
+	mntID, dev, ino, err := statRoot(dir + "root")
+	if err != nil {
+		return viewKey{}, fs.fileErr(pid, "root", err)
+	}
+	return viewKey{mntNS: ns[NSMnt], userNS: ns[NSUser], rootMountID: mntID, rootDev: dev, rootIno: ino}, nil
+}
+
+// lsmLabel reads attr/current: EINVAL when no LSM is active (a session
+// remembers it: it holds for every process of the kernel), absent without
+// CONFIG_SECURITY.
+func (fs FS) lsmLabel(pid int, dir string, buf *[]byte, s *Session) (string, error) {
+	if s != nil {
+		s.mu.Lock()
+		none := s.noLSM
+		s.mu.Unlock()
+		if none {
+			return "", nil
+		}
+	}
+	data, err := readFile(dir+"attr/current", buf)
+	switch {
+	case err == nil:
+		return parseLSMLabel(data), nil
+	case errors.Is(err, syscall.EINVAL):
+		if s != nil {
+			s.mu.Lock()
+			s.noLSM = true
+			s.mu.Unlock()
+		}
+		return "", nil
+	case errors.Is(err, os.ErrNotExist):
+		return "", nil
+	}
+	return "", fs.fileErr(pid, "attr/current", err)
+}
+
+// idMaps fills p.UIDMap and p.GIDMap, from view when it holds them.
+func (fs FS) idMaps(p *Process, dir string, buf *[]byte, s *Session, view *mountView) error {
+	if view != nil {
+		s.mu.Lock()
+		p.UIDMap, p.GIDMap = view.uidMap, view.gidMap
+		s.mu.Unlock()
+	}
+	var err error
+	if p.UIDMap == nil {
+		if p.UIDMap, err = fs.idMap(p.PID, dir, "uid_map", buf); err != nil {
+			return err
+		}
+	}
+	if p.GIDMap == nil {
+		if p.GIDMap, err = fs.idMap(p.PID, dir, "gid_map", buf); err != nil {
+			return err
+		}
+	}
+	if view != nil {
+		// A written map never changes; an empty one may still be written.
+		s.mu.Lock()
+		if len(p.UIDMap) > 0 {
+			view.uidMap = p.UIDMap
+		}
+		if len(p.GIDMap) > 0 {
+			view.gidMap = p.GIDMap
+		}
+		s.mu.Unlock()
+	}
+	return nil
 }
 
 // idMap reads uid_map or gid_map; absent (no user namespaces in the kernel)
@@ -131,28 +267,57 @@ func (fs FS) idMap(pid int, dir, file string, buf *[]byte) ([]IDMapping, error) 
 	return m, nil
 }
 
-func (fs FS) namespaces(proc procfs.Proc) (Namespaces, error) {
-	pns, err := proc.Namespaces()
-	if err != nil {
-		return nil, err
+// Namespaces reads the namespace inodes of pid: one readlink per kind and
+// nothing else, for a cheap first look (a search for hidden processes reads
+// every PID's and probes only those outside the host's). Errors are as
+// Probe's: ErrGone for a process that exited or is a zombie, a
+// *PermissionError (CAP_SYS_PTRACE) for another user's process, ErrMalformed
+// for a link that is not kind:[inode]. Unlike Probe it does not guard
+// against the PID being reused between two links.
+func (fs FS) Namespaces(pid int) (Namespaces, error) {
+	if pid <= 0 {
+		return nil, fmt.Errorf("probes: invalid pid %d", pid)
 	}
-	out := make(Namespaces, len(NSKinds()))
-	for name, ns := range pns {
-		if isNSKind(name) {
-			out[NSKind(name)] = uint64(ns.Inode)
-		}
-	}
-	return out, nil
+	return fs.readNamespaces(pid, fs.pidDir(pid))
 }
 
-func (fs FS) cgroups(proc procfs.Proc) ([]Cgroup, error) {
-	cgs, err := proc.Cgroups()
-	if err != nil {
-		return nil, err
+// readNamespaces reads the ns/<kind> links of the process at dir.
+//
+// Readlinks by hand: procfs.Proc.Namespaces lists the ns directory and reads
+// ten links (the *_for_children ones too) through os.Readlink. A missing
+// link means either that the kernel lacks that kind (the entry does not
+// exist) or that the process is exiting (the entry exists but no longer
+// resolves) or gone (its directory is gone too); the rare miss is told apart
+// with an lstat or two.
+func (fs FS) readNamespaces(pid int, dir string) (Namespaces, error) {
+	out := make(Namespaces, len(nsKinds))
+	var link [64]byte
+	for _, k := range nsKinds {
+		path := dir + "ns/" + string(k)
+		n, err := readlink(path, link[:])
+		if errors.Is(err, os.ErrNotExist) {
+			if _, lerr := os.Lstat(path); lerr == nil {
+				return nil, goneError(pid, "ns/"+string(k))
+			}
+			if _, derr := os.Lstat(dir + "ns"); derr != nil {
+				return nil, fs.fileErr(pid, "ns", derr)
+			}
+			continue // this kernel lacks kind k
+		}
+		if err != nil {
+			return nil, fs.fileErr(pid, "ns", err)
+		}
+		kind, inode, err := parseNSLink(string(link[:n]))
+		if err == nil && kind != string(k) {
+			err = fmt.Errorf("link ns/%s points to a %s namespace", k, kind)
+		}
+		if err != nil {
+			return nil, malformed(pid, "ns", err)
+		}
+		out[k] = inode
 	}
-	out := make([]Cgroup, len(cgs))
-	for i, c := range cgs {
-		out[i] = Cgroup{HierarchyID: c.HierarchyID, Controllers: c.Controllers, Path: c.Path}
+	if len(out) == 0 {
+		return nil, goneError(pid, "ns")
 	}
 	return out, nil
 }
@@ -188,49 +353,47 @@ func (fs FS) Host() (*Process, error) { return fs.Probe(1) }
 // it falls back to PID 2 if that is kthreadd, which lives in the initial
 // namespaces of every kind.
 func (fs FS) HostNamespaces() (Namespaces, error) {
-	ns, err := fs.pidNamespaces(1)
+	ns, err := fs.Namespaces(1)
 	var perr *PermissionError
 	if errors.As(err, &perr) && fs.isKthreadd(2) {
-		return fs.pidNamespaces(2)
+		return fs.Namespaces(2)
 	}
 	return ns, err
 }
 
-func (fs FS) pidNamespaces(pid int) (Namespaces, error) {
-	proc, err := fs.proc.Proc(pid)
-	if err != nil {
-		return nil, fs.fileErr(pid, "", err)
-	}
-	ns, err := fs.namespaces(proc)
-	if err != nil {
-		return nil, fs.fileErr(pid, "ns", err)
-	}
-	return ns, nil
+// isKthreadd reports whether pid is kthreadd (PID 2, no parent).
+func (fs FS) isKthreadd(pid int) bool {
+	st, err := fs.stat(pid)
+	return err == nil && st.ppid == 0 && string(st.comm) == "kthreadd"
 }
 
-func (fs FS) isKthreadd(pid int) bool {
-	proc, err := fs.proc.Proc(pid)
+// stat reads and parses /proc/<pid>/stat.
+func (fs FS) stat(pid int) (statFields, error) {
+	buf := getBuf()
+	defer putBuf(buf)
+	data, err := readFile(fs.pidDir(pid)+"stat", buf)
 	if err != nil {
-		return false
+		return statFields{}, fs.fileErr(pid, "stat", err)
 	}
-	st, err := proc.Stat()
-	return err == nil && st.PPID == 0 && st.Comm == "kthreadd"
+	st, err := parseStat(data)
+	if err != nil {
+		return statFields{}, malformed(pid, "stat", err)
+	}
+	st.comm = slices.Clone(st.comm) // not aliasing buf
+	return st, nil
 }
 
 // StillSame reports whether pid is still the process that had startTime
 // (Process.StartTime). A vanished process gives false and no error.
 func (fs FS) StillSame(pid int, startTime uint64) (bool, error) {
-	proc, err := fs.proc.Proc(pid)
-	if err == nil {
-		var st procfs.ProcStat
-		if st, err = proc.Stat(); err == nil {
-			return st.Starttime == startTime, nil
-		}
-	}
-	if err = fs.fileErr(pid, "stat", err); errors.Is(err, ErrGone) {
+	st, err := fs.stat(pid)
+	if errors.Is(err, ErrGone) {
 		return false, nil
 	}
-	return false, err
+	if err != nil {
+		return false, err
+	}
+	return st.start == startTime, nil
 }
 
 // PIDs lists the processes (thread group leaders) of the proc root, sorted.
@@ -331,13 +494,15 @@ func (fs FS) pidNS(pid int) (uint64, error) {
 }
 
 func (fs FS) pidCgroups(pid int) ([]Cgroup, error) {
-	proc, err := fs.proc.Proc(pid)
-	if err != nil {
-		return nil, fs.fileErr(pid, "", err)
-	}
-	cg, err := fs.cgroups(proc)
+	buf := getBuf()
+	defer putBuf(buf)
+	data, err := readFile(fs.pidDir(pid)+"cgroup", buf)
 	if err != nil {
 		return nil, fs.fileErr(pid, "cgroup", err)
+	}
+	cg, err := parseCgroups(data)
+	if err != nil {
+		return nil, malformed(pid, "cgroup", err)
 	}
 	return cg, nil
 }

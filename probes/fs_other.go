@@ -31,3 +31,9 @@ func (fs FS) LastCap() (int, error) { return 0, ErrUnsupported }
 
 // AllCaps fails on platforms other than Linux.
 func (fs FS) AllCaps() (CapSet, error) { return 0, ErrUnsupported }
+
+// Namespaces fails on platforms other than Linux.
+func (fs FS) Namespaces(pid int) (Namespaces, error) { return nil, ErrUnsupported }
+
+// Probe fails on platforms other than Linux.
+func (s *Session) Probe(pid int) (*Process, error) { return nil, ErrUnsupported }

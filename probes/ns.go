@@ -6,10 +6,11 @@ import (
 	"strings"
 )
 
+// nsKinds lists every namespace kind a Process records, in a fixed order.
+var nsKinds = [...]NSKind{NSCgroup, NSIPC, NSMnt, NSNet, NSPID, NSTime, NSUser, NSUTS}
+
 // NSKinds returns every namespace kind a Process records, in a fixed order.
-func NSKinds() []NSKind {
-	return []NSKind{NSCgroup, NSIPC, NSMnt, NSNet, NSPID, NSTime, NSUser, NSUTS}
-}
+func NSKinds() []NSKind { return append([]NSKind(nil), nsKinds[:]...) }
 
 func isNSKind(name string) bool {
 	switch NSKind(name) {

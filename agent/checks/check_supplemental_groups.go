@@ -15,7 +15,8 @@ import (
 // group must be there. With Merge (the default) the runtime adds the
 // image's /etc/group memberships (and the kubelet volume GIDs), so only
 // the OCI spec bounds a process; with Strict nothing beyond the declared
-// groups and the primary group is allowed.
+// groups and the primary group is allowed. The CRI config must carry
+// exactly the declared groups whatever the policy.
 func init() {
 	register(Check{
 		ID:          "supplemental-groups",
@@ -43,7 +44,9 @@ func evalSupplementalGroups(s *Subject) []Finding {
 			return []Finding{s.finding(groupsCheck, Medium, LayerCRI, 0, "supplemental_groups_policy", string(policy), string(c.GroupsPolicy),
 				fmt.Sprintf("the CRI config has supplementalGroupsPolicy %s where %s says %s", c.GroupsPolicy, s.source(), policy))}
 		}
-		if f, bad := groupsDiff(s, LayerCRI, nil, "supplemental_groups", declared, c.Groups, nil); bad {
+		// The kubelet sends exactly fsGroup + supplementalGroups: the
+		// runtime merges the image's groups later, at the OCI layer.
+		if f, bad := groupsDiff(s, LayerCRI, nil, "supplemental_groups", declared, c.Groups, declared); bad {
 			return []Finding{f}
 		}
 	}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -45,6 +46,27 @@ type Subject struct {
 	// Defaults are the runtime's documented defaults; set AllCaps to the
 	// host kernel's full set.
 	Defaults expect.RuntimeDefaults
+	// HostRoot is the mount the host sees at "/" (PID 1's Root); zero
+	// when unknown. host-mounts uses it to recognise the host's root
+	// filesystem bound into a container; unknown, that rule is skipped.
+	HostRoot probes.Mount
+	// HostPaths says which of MaskedPathCandidates exist on the host
+	// (stat of <proc root>/1/root/<path>). runc masks only paths that
+	// exist, so proc-mount judges a masked path with no mount in a
+	// process's mountinfo only when HostPaths says it exists; nil: never.
+	HostPaths map[string]bool
+}
+
+// MaskedPathCandidates are the paths whose existence the scan should
+// record in HostPaths: the kubelet's default masked and read-only paths
+// and those the OCI spec lists, sorted and unique.
+func (s *Subject) MaskedPathCandidates() []string {
+	out := append(expect.DefaultMaskedPaths(), expect.DefaultReadonlyPaths()...)
+	if s != nil && s.OCI != nil && s.OCI.Linux != nil {
+		out = append(append(out, s.OCI.Linux.MaskedPaths...), s.OCI.Linux.ReadonlyPaths...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // undeclared reports whether a declared source is configured but does not

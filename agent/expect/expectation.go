@@ -75,6 +75,18 @@ type Expectation struct {
 	HostUsers    bool
 	ReadOnlyRoot bool
 	Seccomp      SeccompProfile
+	// ProcMount is the container's procMount (Default when unset).
+	// MaskedPaths and ReadonlyPaths are what the kubelet sends for it
+	// (FromPod: its default lists, none for Unmasked; FromCRI: the CRI
+	// lists as received). They do not reflect privileged: the runtime
+	// drops both lists for a privileged container.
+	ProcMount     ProcMountType
+	MaskedPaths   []string
+	ReadonlyPaths []string
+	// Mounts are the container's volume mounts (FromPod: its
+	// volumeMounts, with the host path of hostPath volumes; FromCRI:
+	// every CRI mount).
+	Mounts []Mount
 	// Problems lists what the spec declares that cannot hold (a
 	// combination the API server rejects, an unknown capability): the
 	// expectation keeps the kubelet's reading regardless.
@@ -129,7 +141,16 @@ func FromPod(pod *corev1.Pod, container string, d RuntimeDefaults) (*Expectation
 		HostUsers:    pod.Spec.HostUsers == nil || *pod.Spec.HostUsers,
 		GroupsPolicy: GroupsMerge,
 		Seccomp:      Seccomp(pod, c, d.SeccompDefault),
+		ProcMount:    ProcMountDefault,
+		Mounts:       podMounts(pod, c),
 	}
+	if sc.ProcMount != nil && *sc.ProcMount == corev1.UnmaskedProcMount {
+		e.ProcMount = ProcMountUnmasked
+		if e.HostUsers {
+			e.Problems = append(e.Problems, "procMount: Unmasked needs hostUsers: false")
+		}
+	}
+	e.MaskedPaths, e.ReadonlyPaths = procPaths(e.ProcMount)
 	if psc := pod.Spec.SecurityContext; psc != nil {
 		// The kubelet sends fsGroup then supplementalGroups
 		// (determineEffectiveSecurityContext); volume GIDs it adds
@@ -194,6 +215,14 @@ func FromCRI(cfg *runtimeapi.ContainerConfig, sandboxNS *runtimeapi.NamespaceOpt
 		GroupsPolicy: GroupsMerge,
 		Groups:       uniqueSorted(sc.GetSupplementalGroups()),
 		Seccomp:      criSeccomp(sc),
+		ProcMount:    ProcMountDefault,
+		// The kubelet sends no list at all only for Unmasked.
+		MaskedPaths:   slices.Clone(sc.GetMaskedPaths()),
+		ReadonlyPaths: slices.Clone(sc.GetReadonlyPaths()),
+		Mounts:        criMounts(cfg),
+	}
+	if len(e.MaskedPaths) == 0 && len(e.ReadonlyPaths) == 0 {
+		e.ProcMount = ProcMountUnmasked
 	}
 	if u := sc.GetRunAsUser(); u != nil {
 		e.UID = &u.Value

@@ -320,12 +320,15 @@ func TestFromCRIMatchesFromPod(t *testing.T) {
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}})
 	p.Spec.HostNetwork = true
 	p.Spec.HostUsers = ptr(false)
-	cfg := &runtimeapi.ContainerConfig{Linux: &runtimeapi.LinuxContainerConfig{SecurityContext: &runtimeapi.LinuxContainerSecurityContext{
+	p.Spec.Volumes = []corev1.Volume{{Name: "sock", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/run/app"}}}}
+	p.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "sock", MountPath: "/run/app/", SubPath: "app.sock", ReadOnly: true}}
+	cfg := &runtimeapi.ContainerConfig{Mounts: []*runtimeapi.Mount{{ContainerPath: "/run/app", HostPath: "/run/app/app.sock", Readonly: true}}, Linux: &runtimeapi.LinuxContainerConfig{SecurityContext: &runtimeapi.LinuxContainerSecurityContext{
 		RunAsUser: &runtimeapi.Int64Value{Value: 1000}, RunAsGroup: &runtimeapi.Int64Value{Value: 1000},
 		SupplementalGroups: []int64{2000, 3000}, SupplementalGroupsPolicy: runtimeapi.SupplementalGroupsPolicy_Strict,
 		NoNewPrivs: true, ReadonlyRootfs: true,
 		Capabilities: &runtimeapi.Capability{DropCapabilities: []string{"ALL"}, AddCapabilities: []string{"NET_BIND_SERVICE"}},
 		Seccomp:      &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_RuntimeDefault},
+		MaskedPaths:  DefaultMaskedPaths(), ReadonlyPaths: DefaultReadonlyPaths(),
 		NamespaceOptions: &runtimeapi.NamespaceOption{Network: runtimeapi.NamespaceMode_NODE, Pid: runtimeapi.NamespaceMode_CONTAINER,
 			UsernsOptions: &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD}},
 	}}}
@@ -351,5 +354,70 @@ func TestFromCRIMatchesFromPod(t *testing.T) {
 	}
 	if e := FromCRI(nil, nil, d); e.UID != nil || e.Privileged || !e.HostUsers {
 		t.Errorf("nil config: %+v", e)
+	}
+}
+
+func TestProcMountAndMounts(t *testing.T) {
+	d := DefaultsFor("containerd", "2")
+	unmasked := corev1.UnmaskedProcMount
+	for _, tc := range []struct {
+		name         string
+		sc           *corev1.SecurityContext
+		hostUsers    *bool
+		want         ProcMountType
+		masked, ro   int
+		wantProblems int
+	}{
+		{"unset is Default", nil, nil, ProcMountDefault, 12, 5, 0},
+		{"privileged still sends the lists", &corev1.SecurityContext{Privileged: ptr(true)}, nil, ProcMountDefault, 12, 5, 0},
+		{"Unmasked with a user namespace", &corev1.SecurityContext{ProcMount: &unmasked}, ptr(false), ProcMountUnmasked, 0, 0, 0},
+		{"Unmasked with host users is a problem", &corev1.SecurityContext{ProcMount: &unmasked}, nil, ProcMountUnmasked, 0, 0, 1},
+	} {
+		p := pod(nil, tc.sc)
+		p.Spec.HostUsers = tc.hostUsers
+		e, err := FromPod(p, "c", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.ProcMount != tc.want || len(e.MaskedPaths) != tc.masked || len(e.ReadonlyPaths) != tc.ro || len(e.Problems) != tc.wantProblems {
+			t.Errorf("%s: got %s, %d masked, %d readonly, problems %v", tc.name, e.ProcMount, len(e.MaskedPaths), len(e.ReadonlyPaths), e.Problems)
+		}
+	}
+	// FromCRI: lists as received; none at all reads as Unmasked.
+	e := FromCRI(&runtimeapi.ContainerConfig{}, nil, d)
+	if e.ProcMount != ProcMountUnmasked {
+		t.Errorf("empty CRI lists: %s", e.ProcMount)
+	}
+	e = FromCRI(&runtimeapi.ContainerConfig{Linux: &runtimeapi.LinuxContainerConfig{SecurityContext: &runtimeapi.LinuxContainerSecurityContext{ReadonlyPaths: []string{"/proc/sys"}}}}, nil, d)
+	if e.ProcMount != ProcMountDefault || len(e.ReadonlyPaths) != 1 {
+		t.Errorf("CRI lists: %+v", e)
+	}
+	// DefaultMaskedPaths returns a copy.
+	DefaultMaskedPaths()[0] = "x"
+	if DefaultMaskedPaths()[0] == "x" {
+		t.Error("DefaultMaskedPaths shares its backing array")
+	}
+
+	// Mounts: hostPath volumes carry their path (joined with subPath),
+	// other volumes none.
+	p := pod(nil, nil)
+	p.Spec.Volumes = []corev1.Volume{
+		{Name: "sock", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/run/containerd"}}},
+		{Name: "cache", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+	}
+	p.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{
+		{Name: "sock", MountPath: "/run/containerd/containerd.sock", SubPath: "containerd.sock"},
+		{Name: "cache", MountPath: "/cache/", ReadOnly: true},
+	}
+	e, _ = FromPod(p, "c", d)
+	want := []Mount{{ContainerPath: "/run/containerd/containerd.sock", HostPath: "/run/containerd/containerd.sock"}, {ContainerPath: "/cache", ReadOnly: true}}
+	if diff := cmp.Diff(want, e.Mounts); diff != "" {
+		t.Errorf("mounts (-want +got):\n%s", diff)
+	}
+	if m, ok := e.MountAt("/cache/"); !ok || !m.ReadOnly {
+		t.Errorf("MountAt(/cache/) = %+v, %v", m, ok)
+	}
+	if _, ok := e.MountAt("/nope"); ok {
+		t.Error("MountAt found a mount that is not declared")
 	}
 }

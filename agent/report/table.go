@@ -36,8 +36,8 @@ func Table(w io.Writer, r *scan.Report, o TableOptions) error {
 			fmt.Fprintln(tw)
 		}
 		shown++
-		fmt.Fprintf(tw, "%s/%s/%s\t%s\t%s\t%s\t%s\t%s\t%s",
-			f.Namespace, f.Pod, f.Container, f.Check, f.Severity, f.Layer,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s",
+			identity(f), f.Check, f.Severity, f.Layer,
 			cell(f.Expected), cell(f.Actual), pid(f.PID))
 		if o.Wide {
 			fmt.Fprintf(tw, "\t%s", f.Message)
@@ -86,6 +86,15 @@ func bySeverity(r *scan.Report) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// identity is NAMESPACE/POD/CONTAINER; a process group the CRI does not know
+// has none.
+func identity(f checks.Finding) string {
+	if f.Namespace == "" && f.Pod == "" && f.Container == "" {
+		return "(no container)"
+	}
+	return cell(f.Namespace) + "/" + cell(f.Pod) + "/" + cell(f.Container)
 }
 
 func cell(s string) string {

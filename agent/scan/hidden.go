@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,46 +14,69 @@ import (
 )
 
 // known is what the CRI accounts for: the processes of its containers and
-// sandboxes, and the pid namespaces of its containers.
+// sandboxes, and the namespaces of its containers by key ("pid:N", "net:N").
 type known struct {
-	pids  map[int]bool
-	pidNS map[uint64]ContainerRef
+	pids map[int]bool
+	ns   map[string]ContainerRef
 }
 
 func newKnown() *known {
-	return &known{pids: map[int]bool{}, pidNS: map[uint64]ContainerRef{}}
+	return &known{pids: map[int]bool{}, ns: map[string]ContainerRef{}}
 }
 
 func (k *known) add(ref ContainerRef, procs []*probes.Process) {
 	for _, p := range procs {
 		k.pids[p.PID] = true
-		if ns, ok := p.Namespaces[probes.NSPID]; ok {
-			if _, seen := k.pidNS[ns]; !seen {
-				k.pidNS[ns] = ref
+		for _, kind := range []probes.NSKind{probes.NSPID, probes.NSNet} {
+			if ino, ok := p.Namespaces[kind]; ok {
+				if key := nsKey(kind, ino); k.ns[key] == (ContainerRef{}) {
+					k.ns[key] = ref
+				}
 			}
 		}
 	}
 }
 
-// hideout is a group of processes sharing a pid namespace (else a network
-// namespace) that is not the host's and that no CRI container accounts for.
+func nsKey(kind probes.NSKind, ino uint64) string { return fmt.Sprintf("%s:%d", kind, ino) }
+
+// hideout is a set of processes the CRI does not account for, joined by the
+// non-host pid and network namespaces they share.
 type hideout struct {
-	key   string
+	keys  []string // the non-host namespaces, sorted ("net:N", "pid:N")
 	procs []*probes.Process
+}
+
+// label names the hideout by its pid namespace, else its network one.
+func (h hideout) label() string {
+	for _, k := range h.keys {
+		if strings.HasPrefix(k, "pid:") {
+			return k
+		}
+	}
+	return h.keys[0]
 }
 
 // hideouts finds the processes that live in a pid or network namespace of
 // their own but belong to no container the CRI knows: an unshare or nsenter
 // hideout, a container of another containerd namespace, moby or buildkit.
 // Mount, UTS and cgroup namespaces alone are not enough: systemd gives many
-// services a private mount or UTS namespace. Processes that vanish are
-// skipped.
+// services a private mount or UTS namespace. Processes sharing such a
+// namespace form one hideout. Processes that vanish are skipped.
 func (s *Scanner) hideouts(k *known, host probes.Namespaces) ([]hideout, error) {
 	pids, err := s.fs.PIDs()
 	if err != nil {
 		return nil, err
 	}
-	groups := map[string]*hideout{}
+	parent := map[string]string{} // union-find over namespace keys
+	var find func(string) string
+	find = func(x string) string {
+		if parent[x] == x {
+			return x
+		}
+		parent[x] = find(parent[x])
+		return parent[x]
+	}
+	var cands []*probes.Process
 	for _, pid := range pids {
 		if k.pids[pid] {
 			continue
@@ -62,39 +86,59 @@ func (s *Scanner) hideouts(k *known, host probes.Namespaces) ([]hideout, error) 
 			continue
 		}
 		if err != nil {
-			s.log.Debug("hideout scan: skipping a process", "pid", pid, "err", err)
+			s.log.Debug("hideout search: skipping a process", "pid", pid, "err", err)
 			continue
 		}
-		key := groupKey(p, host)
-		if key == "" {
+		keys := foreignNS(p, host)
+		if len(keys) == 0 {
 			continue
 		}
-		g := groups[key]
+		for _, key := range keys {
+			if _, ok := parent[key]; !ok {
+				parent[key] = key
+			}
+		}
+		parent[find(keys[0])] = find(keys[len(keys)-1])
+		cands = append(cands, p)
+	}
+	groups := map[string]*hideout{}
+	for _, p := range cands {
+		keys := foreignNS(p, host)
+		root := find(keys[0])
+		g := groups[root]
 		if g == nil {
-			g = &hideout{key: key}
-			groups[key] = g
+			g = &hideout{}
+			groups[root] = g
 		}
 		g.procs = append(g.procs, p)
+		for _, key := range keys {
+			if !slices.Contains(g.keys, key) {
+				g.keys = append(g.keys, key)
+			}
+		}
 	}
 	out := make([]hideout, 0, len(groups))
 	for _, g := range groups {
-		slices.SortFunc(g.procs, func(a, b *probes.Process) int { return int(a.StartTime) - int(b.StartTime) })
+		slices.Sort(g.keys)
+		slices.SortFunc(g.procs, func(a, b *probes.Process) int {
+			return cmp.Or(cmp.Compare(a.StartTime, b.StartTime), cmp.Compare(a.PID, b.PID))
+		})
 		out = append(out, *g)
 	}
-	slices.SortFunc(out, func(a, b hideout) int { return strings.Compare(a.key, b.key) })
+	slices.SortFunc(out, func(a, b hideout) int { return cmp.Compare(a.procs[0].PID, b.procs[0].PID) })
 	return out, nil
 }
 
-// groupKey names the namespace that sets p apart from the host: its pid
-// namespace, else its network namespace; "" when it has neither.
-func groupKey(p *probes.Process, host probes.Namespaces) string {
-	switch {
-	case !p.IsHost(host, probes.NSPID):
-		return fmt.Sprintf("pid:%d", p.Namespaces[probes.NSPID])
-	case !p.IsHost(host, probes.NSNet):
-		return fmt.Sprintf("net:%d", p.Namespaces[probes.NSNet])
+// foreignNS are the keys of p's pid and network namespaces that are not the
+// host's.
+func foreignNS(p *probes.Process, host probes.Namespaces) []string {
+	var keys []string
+	for _, kind := range []probes.NSKind{probes.NSNet, probes.NSPID} {
+		if !p.IsHost(host, kind) {
+			keys = append(keys, nsKey(kind, p.Namespaces[kind]))
+		}
 	}
-	return ""
+	return keys
 }
 
 // finding turns a hideout into an undeclared-container finding on its
@@ -102,14 +146,20 @@ func groupKey(p *probes.Process, host probes.Namespaces) string {
 // when there is one.
 func (h hideout) finding(k *known, task ContainerRef, isTask bool) checks.Finding {
 	first := h.procs[0]
-	ref, inside := k.pidNS[first.Namespaces[probes.NSPID]]
+	var ref ContainerRef
+	inside := false
+	for _, key := range h.keys {
+		if ref, inside = k.ns[key]; inside {
+			break
+		}
+	}
 	names := make([]string, 0, len(h.procs))
 	for _, p := range h.procs {
 		names = append(names, fmt.Sprintf("%s(%d)", p.Comm, p.PID))
 	}
 	f := checks.Finding{
 		Check: "undeclared-container", Severity: checks.High, Layer: checks.LayerProcess,
-		PID: first.PID, Field: "namespaces", Expected: "a container the CRI knows", Actual: h.key,
+		PID: first.PID, Field: "namespaces", Expected: "a container the CRI knows", Actual: strings.Join(h.keys, ","),
 	}
 	procs := strings.Join(names, ", ")
 	switch {
@@ -120,7 +170,7 @@ func (h hideout) finding(k *known, task ContainerRef, isTask bool) checks.Findin
 		f.Namespace, f.Container, f.ContainerID = task.Namespace, task.Container, task.ID
 		f.Message = fmt.Sprintf("container %s of containerd namespace %q, invisible to the CRI and the kubelet: process(es) %s", task.ID, strings.TrimPrefix(task.Namespace, "containerd:"), procs)
 	default:
-		f.Message = fmt.Sprintf("process(es) %s live in %s, not the host's, and belong to no container the CRI knows (unshare? another runtime?)", procs, h.key)
+		f.Message = fmt.Sprintf("process(es) %s live in %s, not the host's, and belong to no container the CRI knows (unshare? another runtime?)", procs, h.label())
 	}
 	return f
 }
@@ -145,11 +195,13 @@ func (s *Scanner) searchHideouts(ctx context.Context, r *Report, snap *runtime.S
 				continue // gone, or unreadable: the hideout search below still sees it
 			}
 			if p.IsHost(host, probes.NSPID) && p.IsHost(host, probes.NSNet) {
-				r.Findings = append(r.Findings, hideout{key: "host namespaces", procs: []*probes.Process{p}}.finding(k, t.ref, true))
+				r.Findings = append(r.Findings, hideout{keys: []string{"host namespaces"}, procs: []*probes.Process{p}}.finding(k, t.ref, true))
 				k.addPIDs(s.fs, t.pid)
 				continue
 			}
-			named[groupKey(p, host)] = t.ref
+			for _, key := range foreignNS(p, host) {
+				named[key] = t.ref
+			}
 		}
 	}
 	groups, err := s.hideouts(k, host)
@@ -157,7 +209,13 @@ func (s *Scanner) searchHideouts(ctx context.Context, r *Report, snap *runtime.S
 		return fmt.Errorf("searching for hidden processes: %w", err)
 	}
 	for _, g := range groups {
-		ref, isTask := named[g.key]
+		var ref ContainerRef
+		isTask := false
+		for _, key := range g.keys {
+			if ref, isTask = named[key]; isTask {
+				break
+			}
+		}
 		r.Findings = append(r.Findings, g.finding(k, ref, isTask))
 	}
 	return nil

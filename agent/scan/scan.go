@@ -61,6 +61,9 @@ func New(ctx context.Context, o Options) (*Scanner, error) {
 	if o.Node == "" {
 		o.Node, _ = os.Hostname()
 	}
+	if o.Runtime.Timeout <= 0 {
+		o.Runtime.Timeout = runtime.DefaultTimeout
+	}
 	fs, err := probes.NewFS(o.ProcRoot)
 	if err != nil {
 		return nil, err

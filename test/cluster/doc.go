@@ -1,0 +1,14 @@
+// Package cluster runs a real single-node Kubernetes for tests: etcd,
+// kube-apiserver and kubelet v1.37.2 (built from the Go module proxy and
+// cached outside the repository) on a private containerd started through
+// test/harness. The real kubelet is the ground truth for what reaches CRI,
+// so the auditor is never tested only against the harness's own launcher.
+//
+// It provides Build (build and cache the binaries), Start/Stop (bring the
+// cluster up to a Ready node and tear it down completely: processes, mounts,
+// the node's interface, host sysctls the kubelet changed), RunMain/Shared
+// for TestMain, and small helpers to run pods through the API.
+//
+// It is test infrastructure: product packages (agent/..., probes,
+// cmd/rtaudit) must not import it, and it must not import them.
+package cluster

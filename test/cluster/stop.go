@@ -1,0 +1,121 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/moby/sys/mountinfo"
+)
+
+// Stop tears the cluster down: the kubelet first (so it recreates nothing),
+// then the private containerd through the harness (every pod, shim, mount,
+// the CNI bridge), the apiserver and etcd, the kubelet's mounts, the node
+// interface, the kubelet's links in /var/log/containers, and — once no
+// other kubelet runs — the host sysctls the kubelet changed. It removes Dir
+// unless KeepDir. Idempotent; safe from t.Cleanup and a signal handler.
+func (c *Cluster) Stop() error {
+	c.stopOnce.Do(func() { c.stopErr = c.stop() })
+	return c.stopErr
+}
+
+func (c *Cluster) stop() error {
+	var errs []error
+	stopProcs(10*time.Second, c.rec.Kubelet)
+	if c.cd == nil && c.rec.Containerd != "" {
+		if cd, err := attachContainerd(c.rec.Containerd); err == nil {
+			c.cd = cd
+		}
+	}
+	if c.cd != nil {
+		if err := c.cd.Stop(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	stopProcs(10*time.Second, c.rec.APIServer, c.rec.Etcd)
+	if err := unmountUnder(c.lay.dir); err != nil {
+		errs = append(errs, err)
+	}
+	deleteLink(c.rec.Interface)
+	removeLogLinks(c.lay.podLogs())
+	removeEmptyCgroup("k8s.io")
+	if otherKubelets(0) == 0 {
+		if err := restoreSysctls(); err != nil {
+			errs = append(errs, err)
+		}
+		removeDevicePluginSocket()
+	}
+	if !c.rec.Options.KeepDir {
+		if err := os.RemoveAll(c.lay.dir); err != nil {
+			errs = append(errs, fmt.Errorf("cluster: remove %s: %w", c.lay.dir, err))
+		}
+	} else {
+		_ = os.Remove(c.lay.record())
+	}
+	return errors.Join(errs...)
+}
+
+// unmountUnder detaches every mount below dir (the kubelet's projected
+// volume tmpfs mounts), deepest first.
+func unmountUnder(dir string) error {
+	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
+	if err != nil {
+		return fmt.Errorf("cluster: read mountinfo: %w", err)
+	}
+	sort.Slice(mounts, func(i, j int) bool { return len(mounts[i].Mountpoint) > len(mounts[j].Mountpoint) })
+	var errs []error
+	for _, m := range mounts {
+		if err := syscall.Unmount(m.Mountpoint, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
+			errs = append(errs, fmt.Errorf("cluster: unmount %s: %w", m.Mountpoint, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// containerLogsDir is where every kubelet links container logs (a constant
+// in the kubelet, not configurable).
+const containerLogsDir = "/var/log/containers"
+
+// removeLogLinks removes the links in /var/log/containers that point into
+// podLogs.
+func removeLogLinks(podLogs string) {
+	ents, err := os.ReadDir(containerLogsDir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		p := filepath.Join(containerLogsDir, e.Name())
+		if target, err := os.Readlink(p); err == nil && strings.HasPrefix(target, podLogs+"/") {
+			_ = os.Remove(p)
+		}
+	}
+}
+
+// removeEmptyCgroup removes /<name> from every cgroup hierarchy if it is
+// empty. With cgroupsPerQOS=false the kubelet sends no cgroup parent and
+// containerd puts containers under /k8s.io/<id>; the per-container
+// directories go with the containers, the parent stays behind.
+func removeEmptyCgroup(name string) {
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	if err != nil {
+		return
+	}
+	for _, m := range mounts {
+		_ = syscall.Rmdir(filepath.Join(m.Mountpoint, name)) // fails while in use: fine
+	}
+}
+
+// removeDevicePluginSocket removes the device manager's socket, which
+// every kubelet creates at a fixed path whatever its root directory.
+func removeDevicePluginSocket() {
+	dir := "/var/lib/kubelet/device-plugins"
+	_ = os.Remove(filepath.Join(dir, "kubelet.sock"))
+	_ = os.Remove(filepath.Join(dir, "kubelet_internal_checkpoint"))
+	_ = os.Remove(dir)
+	_ = os.Remove("/var/lib/kubelet") // only when empty
+}

@@ -58,6 +58,49 @@ func BenchmarkProbeFixture(b *testing.B) {
 	c.report(b, 1)
 }
 
+// sleepers starts n long sleeps (n-1 of them through nsenter into the mount
+// namespace of the first when unshareMnt) and returns their PIDs once each
+// has exec'd sleep.
+func sleepers(b *testing.B, fs FS, n int, unshareMnt bool) []int {
+	b.Helper()
+	pids := make([]int, 0, n)
+	for i := range n {
+		args := []string{"sleep", "600"}
+		switch {
+		case unshareMnt && i == 0:
+			args = append([]string{"unshare", "--mount", "--propagation", "private"}, args...)
+		case unshareMnt:
+			args = append([]string{"nsenter", "--target", strconv.Itoa(pids[0]), "--mount"}, args...)
+		}
+		cmd := exec.Command(args[0], args[1:]...)
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		pids = append(pids, cmd.Process.Pid)
+		if i == 0 {
+			waitSleep(b, fs, pids[0])
+		}
+	}
+	for _, pid := range pids {
+		waitSleep(b, fs, pid)
+	}
+	return pids
+}
+
+func waitSleep(b *testing.B, fs FS, pid int) {
+	for {
+		p, err := fs.Probe(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Comm == "sleep" {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // BenchmarkProbe1000Children probes 1,000 live sleep processes per
 // operation.
 func BenchmarkProbe1000Children(b *testing.B) {
@@ -66,32 +109,78 @@ func BenchmarkProbe1000Children(b *testing.B) {
 		b.Fatal(err)
 	}
 	const n = 1000
-	pids := make([]int, 0, n)
-	for range n {
-		cmd := exec.Command("sleep", "600")
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		pids = append(pids, cmd.Process.Pid)
-	}
-	for _, pid := range pids { // wait until each has exec'd sleep
-		for {
-			p, err := fs.Probe(pid)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if p.Comm == "sleep" {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
+	pids := sleepers(b, fs, n, false)
 	b.ReportAllocs()
 	c := startCPU()
 	for b.Loop() {
 		for _, pid := range pids {
 			if _, err := fs.Probe(pid); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	c.report(b, n)
+}
+
+// BenchmarkSession1000Children probes 1,000 live sleep processes of the
+// host's mount namespace through one Session per operation (a scan).
+func BenchmarkSession1000Children(b *testing.B) {
+	fs, err := NewFS("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1000
+	pids := sleepers(b, fs, n, false)
+	b.ReportAllocs()
+	c := startCPU()
+	for b.Loop() {
+		s := fs.NewSession()
+		for _, pid := range pids {
+			if _, err := s.Probe(pid); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	c.report(b, n)
+}
+
+// BenchmarkSessionContainer probes the 100 processes of one "container" (a
+// mount namespace of their own) through one Session per operation.
+func BenchmarkSessionContainer(b *testing.B) {
+	fs, err := NewFS("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 100
+	pids := sleepers(b, fs, n, true)
+	b.ReportAllocs()
+	c := startCPU()
+	for b.Loop() {
+		s := fs.NewSession()
+		for _, pid := range pids {
+			if _, err := s.Probe(pid); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	c.report(b, n)
+}
+
+// BenchmarkNamespaces1000Children reads the namespaces of 1,000 live sleep
+// processes per operation: the hidden-process search's first look at every
+// host PID.
+func BenchmarkNamespaces1000Children(b *testing.B) {
+	fs, err := NewFS("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1000
+	pids := sleepers(b, fs, n, false)
+	b.ReportAllocs()
+	c := startCPU()
+	for b.Loop() {
+		for _, pid := range pids {
+			if _, err := fs.Namespaces(pid); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -116,6 +205,37 @@ func BenchmarkKernelFloor(b *testing.B) {
 		for _, k := range NSKinds() {
 			_, _ = syscall.Readlink(dir+"ns/"+string(k), link[:])
 		}
+	}
+	c.report(b, 1)
+}
+
+// BenchmarkKernelFloorSession makes the syscalls of a Session probe whose
+// mount view, ID maps and LSM absence are cached (stat opened, read, read
+// again and closed; status; cgroup; eight ns links; statx of root), of a
+// sleep process, parsing nothing: the floor under a cached probe.
+func BenchmarkKernelFloorSession(b *testing.B) {
+	fs, err := NewFS("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	pid := sleepers(b, fs, 1, false)[0]
+	dir := fs.pidDir(pid)
+	buf := make([]byte, 1<<16)
+	var link [64]byte
+	b.ReportAllocs()
+	c := startCPU()
+	for b.Loop() {
+		fd, _ := openFile(dir + "stat")
+		_, _ = preadAll(fd, dir+"stat", &buf)
+		for _, f := range []string{"status", "cgroup"} {
+			_, _ = readFile(dir+f, &buf)
+		}
+		for _, k := range nsKinds {
+			_, _ = readlink(dir+"ns/"+string(k), link[:])
+		}
+		_, _, _, _ = statRoot(dir + "root")
+		_, _ = preadAll(fd, dir+"stat", &buf)
+		closeFile(fd)
 	}
 	c.report(b, 1)
 }

@@ -55,16 +55,28 @@ func fixtureFS(t testing.TB) FS {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	// Every process's root is "/", as on a host (Session keys on it).
+	// Processes with the same mountinfo share a root directory, others have
+	// their own, as on a host (Session keys on the root).
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}
+	roots := map[string]string{} // mountinfo content -> root directory
 	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err == nil {
-			if err := os.Symlink("/", filepath.Join(root, e.Name(), "root")); err != nil {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		mi, _ := os.ReadFile(filepath.Join(root, e.Name(), "mountinfo"))
+		dir, ok := roots[string(mi)]
+		if !ok {
+			dir = filepath.Join(filepath.Dir(root), "root-"+e.Name())
+			if err := os.Mkdir(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
+			roots[string(mi)] = dir
+		}
+		if err := os.Symlink(dir, filepath.Join(root, e.Name(), "root")); err != nil {
+			t.Fatal(err)
 		}
 	}
 	fs, err := NewFS(root)

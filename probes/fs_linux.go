@@ -304,6 +304,9 @@ func (fs FS) readNamespaces(pid int, dir string) (Namespaces, error) {
 			}
 			continue // this kernel lacks kind k
 		}
+		if errors.Is(err, syscall.ENAMETOOLONG) {
+			return nil, malformed(pid, "ns", fmt.Errorf("link ns/%s: target longer than %d bytes", k, len(link)))
+		}
 		if err != nil {
 			return nil, fs.fileErr(pid, "ns", err)
 		}
@@ -528,4 +531,17 @@ func (fs FS) AllCaps() (CapSet, error) {
 		return 0, err
 	}
 	return CapSetUpTo(last), nil
+}
+
+// Mounts reads only the mount table of pid (/proc/<pid>/mountinfo) and its
+// root mount: what a caller needs of a process whose other files it may
+// not read, such as the host's init for the host's root filesystem.
+func (fs FS) Mounts(pid int) ([]Mount, Mount, error) {
+	p := &Process{PID: pid}
+	buf := getBuf()
+	defer putBuf(buf)
+	if _, err := fs.mounts(p, fs.pidDir(pid), buf, nil); err != nil {
+		return nil, Mount{}, err
+	}
+	return p.Mounts, p.Root, nil
 }

@@ -37,3 +37,6 @@ func (fs FS) Namespaces(pid int) (Namespaces, error) { return nil, ErrUnsupporte
 
 // Probe fails on platforms other than Linux.
 func (s *Session) Probe(pid int) (*Process, error) { return nil, ErrUnsupported }
+
+// Mounts is unsupported off Linux.
+func (fs FS) Mounts(pid int) ([]Mount, Mount, error) { return nil, Mount{}, ErrUnsupported }

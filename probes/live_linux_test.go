@@ -29,18 +29,26 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// permissionHelper probes pid with Probe, Namespaces and Session.Probe and
+// prints "file capability pid" of each *PermissionError, one line each.
 func permissionHelper(v string) int {
 	pid, _ := strconv.Atoi(v)
 	fs, err := NewFS("")
-	if err == nil {
-		_, err = fs.Probe(pid)
-	}
-	var perr *PermissionError
-	if !errors.As(err, &perr) {
-		fmt.Printf("want a *PermissionError, got %v\n", err)
+	if err != nil {
+		fmt.Println(err)
 		return 1
 	}
-	fmt.Printf("%s %s %d\n", perr.File, perr.Capability, perr.PID)
+	_, err1 := fs.Probe(pid)
+	_, err2 := fs.Namespaces(pid)
+	_, err3 := fs.NewSession().Probe(pid)
+	for _, err := range []error{err1, err2, err3} {
+		var perr *PermissionError
+		if !errors.As(err, &perr) {
+			fmt.Printf("want a *PermissionError, got %v\n", err)
+			return 1
+		}
+		fmt.Printf("%s %s %d\n", perr.File, perr.Capability, perr.PID)
+	}
 	return 0
 }
 
@@ -312,9 +320,15 @@ func TestLivePermission(t *testing.T) {
 	if err != nil {
 		t.Fatalf("helper: %v: %s", err, out)
 	}
-	fields := strings.Fields(string(out))
-	if len(fields) != 3 || !strings.HasPrefix(fields[0], "ns") || fields[1] != "CAP_SYS_PTRACE" || fields[2] != strconv.Itoa(target.Process.Pid) {
-		t.Errorf("helper reported %q, want ns/<kind> CAP_SYS_PTRACE %d", out, target.Process.Pid)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("helper reported %q, want 3 lines (Probe, Namespaces, Session.Probe)", out)
+	}
+	for _, line := range lines {
+		fields := strings.Fields(line)
+		if len(fields) != 3 || !strings.HasPrefix(fields[0], "ns/") || fields[1] != "CAP_SYS_PTRACE" || fields[2] != strconv.Itoa(target.Process.Pid) {
+			t.Errorf("helper reported %q, want ns/<kind> CAP_SYS_PTRACE %d", line, target.Process.Pid)
+		}
 	}
 }
 

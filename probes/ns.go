@@ -38,7 +38,9 @@ func (p *Process) IsHost(host Namespaces, k NSKind) bool {
 // "net:[4026531840]", into its kind and inode.
 //
 // Written by hand for ContainerPIDs, which reads only ns/pid of every
-// process: procfs.Proc.Namespaces reads all ten links of a process.
+// process, and for Namespaces and Probe, which read the eight kinds a
+// Process records: procfs.Proc.Namespaces lists the directory and reads all
+// ten links of a process.
 func parseNSLink(target string) (kind string, inode uint64, err error) {
 	kind, rest, ok := strings.Cut(target, ":")
 	if !ok || kind == "" || len(rest) < 3 || rest[0] != '[' || rest[len(rest)-1] != ']' {

@@ -22,8 +22,13 @@ type Process struct {
 	UIDMap     []IDMapping // /proc/<pid>/uid_map
 	GIDMap     []IDMapping // /proc/<pid>/gid_map
 
-	Root   Mount   // the mount at "/" as the process sees it (topmost one stacked there); zero MountPoint when none is visible (a chroot)
-	Mounts []Mount // /proc/<pid>/mountinfo
+	// Root is the mount at "/" as the process sees it (topmost one stacked
+	// there); zero MountPoint when none is visible (a chroot). Mounts is
+	// /proc/<pid>/mountinfo, options in the kernel's order. Through a
+	// Session both (and the ID maps) are shared by the processes of one
+	// mount view: read them, never modify them.
+	Root   Mount
+	Mounts []Mount
 
 	LSMLabel string   // /proc/<pid>/attr/current, "" when no LSM reports one
 	Cgroups  []Cgroup // /proc/<pid>/cgroup

@@ -68,7 +68,7 @@ func hostKind(hostPath string) string {
 		return "runtime socket " + path.Base(p)
 	}
 	if slices.Contains(nodeDirs, p) {
-		return "host " + p
+		return "host path " + p
 	}
 	return ""
 }
@@ -87,7 +87,7 @@ func mountKind(s *Subject, m probes.Mount) string {
 		return "runtime socket " + path.Base(m.Root)
 	}
 	if hp, ok := hostPathOf(s.HostRoot, m); ok && slices.Contains(nodeDirs, hp) {
-		return "host " + hp
+		return "host path " + hp
 	}
 	return ""
 }
@@ -184,7 +184,7 @@ func (j *hostMountJudge) judge(layer Layer, p *probes.Process, field, at, kind s
 				sev = High
 			}
 		}
-		msg := fmt.Sprintf("%s mounts the %s (%s, %s) at %s, which %s does not declare", where(layer, p), kind, what, mode, at, j.s.source())
+		msg := fmt.Sprintf("%s mounts the %s %s at %s (source %s), which no hostPath volume of %s declares there", where(layer, p), kind, mode, at, what, j.s.source())
 		j.add(layer, p, sev, field, "no "+kind, kind+" "+mode, msg)
 		return
 	}

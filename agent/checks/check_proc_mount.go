@@ -27,7 +27,9 @@ import (
 //   - a masked path with its own mount must be a mask; without one it is
 //     reported only when HostPaths says it exists.
 //
-// A privileged container is judged by privileged: when the CRI config's
+// CRI-O adds its default masked paths to whatever the kubelet sends, even
+// for Unmasked; with it only the read-only paths tell Unmasked at the oci
+// layer. A privileged container is judged by privileged: when the CRI config's
 // privileged differs from the declared one, this check stops.
 func init() {
 	register(Check{
@@ -80,7 +82,7 @@ func evalProcMount(s *Subject) []Finding {
 			return nil // privileged reports it at the cri layer
 		}
 		got := procPaths{c.MaskedPaths, c.ReadonlyPaths}
-		if f, ok := procPathsDrift(s, LayerCRI, "masked_paths,readonly_paths", b.ProcMount, want.v, got); ok {
+		if f, ok := procPathsDrift(s, LayerCRI, "masked_paths,readonly_paths", "procMount "+string(b.ProcMount), want.v, got); ok {
 			return []Finding{f}
 		}
 		want = some(got)
@@ -90,12 +92,19 @@ func evalProcMount(s *Subject) []Finding {
 	}
 	if s.OCI != nil && s.OCI.Linux != nil {
 		got := procPaths{s.OCI.Linux.MaskedPaths, s.OCI.Linux.ReadonlyPaths}
+		judged := got
+		if want.ok && len(want.v.masked) == 0 && !privileged && isCRIO(s.Defaults.Name) {
+			// CRI-O masks its default paths whatever the kubelet sends
+			// (server/container_create.go appendDefaultMaskedPaths):
+			// with Unmasked only the read-only paths are dropped.
+			judged.masked = nil
+		}
 		if want.ok {
-			pm := expect.ProcMountDefault
-			if b != nil {
-				pm = b.ProcMount
+			why := "privileged"
+			if !privileged {
+				why = "procMount " + string(b.ProcMount)
 			}
-			if f, ok := procPathsDrift(s, LayerOCI, "linux.maskedPaths,linux.readonlyPaths", pm, want.v, got); ok {
+			if f, ok := procPathsDrift(s, LayerOCI, "linux.maskedPaths,linux.readonlyPaths", why, want.v, judged); ok {
 				return []Finding{f}
 			}
 		}
@@ -118,21 +127,23 @@ func evalProcMount(s *Subject) []Finding {
 
 // procPathsDrift judges one configuration layer: a missing path is high;
 // paths where none are expected (Unmasked, privileged) are less privilege.
-func procPathsDrift(s *Subject, layer Layer, field string, pm expect.ProcMountType, want, got procPaths) (Finding, bool) {
+func procPathsDrift(s *Subject, layer Layer, field, why string, want, got procPaths) (Finding, bool) {
 	if want.none() {
 		if got.none() {
 			return Finding{}, false
 		}
-		msg := fmt.Sprintf("%s masks or write-protects paths where %s expects none (procMount %s) (less privilege than expected)", where(layer, nil), s.source(), pm)
+		msg := fmt.Sprintf("%s masks or write-protects paths where %s expects none (%s) (less privilege than expected)", where(layer, nil), s.source(), why)
 		return s.finding(procMountCheck, Info, layer, 0, field, "none", showProcPaths(got), msg), true
 	}
 	miss := want.missing(got)
 	if len(miss) == 0 {
 		return Finding{}, false
 	}
-	actual := showProcPaths(got)
-	msg := fmt.Sprintf("%s lacks %s where %s expects procMount %s", where(layer, nil), strings.Join(miss, " "), s.source(), pm)
-	return s.finding(procMountCheck, High, layer, 0, field, showProcPaths(want), actual, msg), true
+	msg := fmt.Sprintf("%s lacks %s where %s expects them (%s)", where(layer, nil), strings.Join(miss, " "), s.source(), why)
+	if got.none() {
+		msg = fmt.Sprintf("%s has no masked or read-only paths where %s expects %s (%s): /proc and /sys are unmasked and writable", where(layer, nil), s.source(), showProcPaths(want), why)
+	}
+	return s.finding(procMountCheck, High, layer, 0, field, showProcPaths(want), showProcPaths(got), msg), true
 }
 
 func showProcPaths(pp procPaths) string {
@@ -209,4 +220,8 @@ func pseudoFSType(p string) string {
 		return "sysfs"
 	}
 	return "proc"
+}
+
+func isCRIO(runtimeName string) bool {
+	return strings.EqualFold(runtimeName, "cri-o") || strings.EqualFold(runtimeName, "crio")
 }

@@ -219,6 +219,126 @@ var fixtures = map[string]struct{ pass, fail []fixture }{
 			}},
 		},
 	},
+	"proc-mount": {
+		pass: []fixture{
+			{name: "as declared (masked paths absent on this kernel have no mount)"},
+			{name: "HostPaths: /proc/kcore does not exist", mut: func(t *testing.T, s *Subject) {
+				s.HostPaths = map[string]bool{"/proc/kcore": false, "/proc/keys": true}
+			}},
+			{name: "Unmasked declared and applied", mut: func(t *testing.T, s *Subject) {
+				p := goodPod()
+				p.Spec.HostUsers = ptr(false)
+				p.Spec.Containers[0].SecurityContext.ProcMount = ptr(corev1.UnmaskedProcMount)
+				redeclare(t, s, p)
+				s.CRI.Linux.SecurityContext.MaskedPaths, s.CRI.Linux.SecurityContext.ReadonlyPaths = nil, nil
+				s.OCI.Linux.MaskedPaths, s.OCI.Linux.ReadonlyPaths = nil, nil
+				s.Processes[0].Mounts = unmasked(s.Processes[0].Mounts)
+			}},
+			{name: "the kubelet added thermal_throttle paths", mut: func(t *testing.T, s *Subject) {
+				extra := "/sys/devices/system/cpu/cpu0/thermal_throttle"
+				s.CRI.Linux.SecurityContext.MaskedPaths = append(s.CRI.Linux.SecurityContext.MaskedPaths, extra)
+				s.OCI.Linux.MaskedPaths = append(s.OCI.Linux.MaskedPaths, extra)
+			}},
+		},
+		fail: []fixture{
+			{name: "CRI config without masked and readonly paths", layer: LayerCRI, severity: High, mut: func(t *testing.T, s *Subject) {
+				s.CRI.Linux.SecurityContext.MaskedPaths, s.CRI.Linux.SecurityContext.ReadonlyPaths = nil, nil
+			}},
+			{name: "OCI spec lacks /proc/kcore", layer: LayerOCI, severity: High, mut: func(t *testing.T, s *Subject) {
+				s.OCI.Linux.MaskedPaths = slices.DeleteFunc(s.OCI.Linux.MaskedPaths, func(p string) bool { return p == "/proc/kcore" })
+			}},
+			{name: "/proc/sys remounted read-write", layer: LayerProcess, severity: High, pid: 4242, mut: func(t *testing.T, s *Subject) {
+				p := s.Processes[0]
+				for i := range p.Mounts {
+					if p.Mounts[i].MountPoint == "/proc/sys" {
+						p.Mounts[i].ReadOnly = false
+					}
+				}
+			}},
+			{name: "/proc/sys unmounted: it lies on the read-write /proc", layer: LayerProcess, severity: High, pid: 4242, mut: func(t *testing.T, s *Subject) {
+				s.Processes[0].Mounts = slices.DeleteFunc(s.Processes[0].Mounts, func(m probes.Mount) bool { return m.MountPoint == "/proc/sys" })
+			}},
+			{name: "/proc/keys unmasked (umount)", layer: LayerProcess, severity: High, pid: 4242, mut: func(t *testing.T, s *Subject) {
+				s.HostPaths = map[string]bool{"/proc/keys": true}
+				s.Processes[0].Mounts = slices.DeleteFunc(s.Processes[0].Mounts, func(m probes.Mount) bool { return m.MountPoint == "/proc/keys" })
+			}},
+			{name: "Unmasked declared, CRI lists sent (less privilege)", layer: LayerCRI, severity: Info, mut: func(t *testing.T, s *Subject) {
+				p := goodPod()
+				p.Spec.HostUsers = ptr(false)
+				p.Spec.Containers[0].SecurityContext.ProcMount = ptr(corev1.UnmaskedProcMount)
+				redeclare(t, s, p)
+			}},
+		},
+	},
+	"host-mounts": {
+		pass: []fixture{
+			{name: "containerd's and the kubelet's standard mounts"},
+			{name: "declared hostPath containerd.sock", mut: func(t *testing.T, s *Subject) {
+				declareHostPath(t, s, "/run/containerd/containerd.sock", "/run/containerd/containerd.sock", false)
+				s.Processes[0].Mounts = append(s.Processes[0].Mounts, probes.Mount{ID: 120, ParentID: 73, Root: "/containerd/containerd.sock",
+					MountPoint: "/run/containerd/containerd.sock", FSType: "tmpfs", Source: "tmpfs", SuperOptions: []string{"rw", "mode=755"}})
+			}},
+			{name: "declared hostPath / read-only", mut: func(t *testing.T, s *Subject) {
+				declareHostPath(t, s, "/", "/host", true)
+				s.Processes[0].Mounts = append(s.Processes[0].Mounts, hostMount(120, "/", "/host", true))
+			}},
+			{name: "a sidecar's socket in an emptyDir", mut: func(t *testing.T, s *Subject) {
+				s.Processes[0].Mounts = append(s.Processes[0].Mounts, probes.Mount{ID: 120, ParentID: 73,
+					Root: "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~empty-dir/run/docker.sock", MountPoint: "/var/run/docker.sock", FSType: "ext4", Source: "/dev/vda"})
+			}},
+			{name: "the root of another disk (a persistent volume)", mut: func(t *testing.T, s *Subject) {
+				s.Processes[0].Mounts = append(s.Processes[0].Mounts, probes.Mount{ID: 120, ParentID: 73, Root: "/", MountPoint: "/data", FSType: "ext4", Source: "/dev/vdb", SuperOptions: []string{"rw"}})
+			}},
+			{name: "host root unknown: not judged", mut: func(t *testing.T, s *Subject) {
+				s.HostRoot = probes.Mount{}
+				s.Processes[0].Mounts = append(s.Processes[0].Mounts, hostMount(120, "/", "/host", false))
+			}},
+			{name: "privileged declared: /sys read-write", mut: func(t *testing.T, s *Subject) {
+				p := goodPod()
+				p.Spec.Containers[0].SecurityContext.Privileged = ptr(true)
+				redeclare(t, s, p)
+				s.CRI.Linux.SecurityContext.Privileged = true
+				s.OCI.Mounts[1].Options = []string{"nosuid"}
+				s.Processes[0].Mounts[1].ReadOnly = false
+			}},
+		},
+		fail: []fixture{
+			{name: "CRI config binds docker.sock", layer: LayerCRI, severity: Critical, mut: func(t *testing.T, s *Subject) {
+				s.CRI.Mounts = append(s.CRI.Mounts, &runtimeapi.Mount{ContainerPath: "/var/run/docker.sock", HostPath: "/var/run/docker.sock", Readonly: true})
+			}},
+			{name: "OCI spec binds containerd.sock", layer: LayerOCI, severity: Critical, mut: func(t *testing.T, s *Subject) {
+				s.OCI.Mounts = append(s.OCI.Mounts, specs.Mount{Destination: "/c.sock", Type: "bind", Source: "/run/containerd/containerd.sock", Options: []string{"rbind", "ro"}})
+			}},
+			{name: "a process sees the host's root read-write", layer: LayerProcess, severity: Critical, pid: 4242, mut: func(t *testing.T, s *Subject) {
+				s.Processes[0].Mounts = append(s.Processes[0].Mounts, hostMount(120, "/", "/host", false))
+			}},
+			{name: "a process sees the host's /etc read-only", layer: LayerProcess, severity: High, pid: 4242, mut: func(t *testing.T, s *Subject) {
+				s.Processes[0].Mounts = append(s.Processes[0].Mounts, hostMount(120, "/etc", "/x", true))
+			}},
+			{name: "a process sees crio.sock (fixture 400's shape)", layer: LayerProcess, severity: Critical, pid: 4242, mut: func(t *testing.T, s *Subject) {
+				s.Processes[0].Mounts = append(s.Processes[0].Mounts, probes.Mount{ID: 121, ParentID: 73, Root: "/crio/crio.sock",
+					MountPoint: "/run/crio/crio.sock", FSType: "tmpfs", Source: "tmpfs", Options: []string{"rw"}, SuperOptions: []string{"rw", "mode=755"}})
+			}},
+			{name: "sysfs read-write in an unprivileged container", layer: LayerProcess, severity: High, pid: 4242, mut: func(t *testing.T, s *Subject) {
+				s.Processes[0].Mounts[1].ReadOnly = false
+			}},
+			{name: "declared hostPath readOnly, CRI read-write", layer: LayerCRI, severity: High, mut: func(t *testing.T, s *Subject) {
+				declareHostPath(t, s, "/srv/data", "/data", true)
+				s.CRI.Mounts[len(s.CRI.Mounts)-1].Readonly = false
+			}},
+			{name: "declared hostPath socket at another path", layer: LayerCRI, severity: Critical, mut: func(t *testing.T, s *Subject) {
+				declareHostPath(t, s, "/srv/data", "/var/run/docker.sock", false)
+				s.CRI.Mounts[len(s.CRI.Mounts)-1].HostPath = "/var/run/docker.sock"
+			}},
+			{name: "the service-account token remounted read-write", layer: LayerProcess, severity: Medium, pid: 4242, mut: func(t *testing.T, s *Subject) {
+				for i, m := range s.Processes[0].Mounts {
+					if m.MountPoint == "/var/run/secrets/kubernetes.io/serviceaccount" {
+						s.Processes[0].Mounts[i].ReadOnly = false
+					}
+				}
+			}},
+		},
+	},
 	"undeclared-container": {
 		pass: []fixture{
 			{name: "declared"},
@@ -232,6 +352,48 @@ var fixtures = map[string]struct{ pass, fail []fixture }{
 			}},
 		},
 	},
+}
+
+// unmasked drops runc's masks and read-only binds from a mount table, as
+// for a privileged or Unmasked container.
+func unmasked(ms []probes.Mount) []probes.Mount {
+	return slices.DeleteFunc(slices.Clone(ms), func(m probes.Mount) bool {
+		return m.ParentID == 74 || m.MountPoint == "/sys/firmware"
+	})
+}
+
+// setMount replaces the mount at a mount point (or appends m).
+func setMount(p *probes.Process, m probes.Mount) {
+	for i := range p.Mounts {
+		if p.Mounts[i].MountPoint == m.MountPoint {
+			p.Mounts[i] = m
+			return
+		}
+	}
+	p.Mounts = append(p.Mounts, m)
+}
+
+// hostMount is a mount of the host's root filesystem at root.
+func hostMount(id int, root, point string, ro bool) probes.Mount {
+	m := hostRoot
+	m.ID, m.ParentID, m.Root, m.MountPoint, m.ReadOnly = id, 73, root, point, ro
+	return m
+}
+
+// declareHostPath adds a hostPath volume mounted at point to the pod and
+// its CRI and OCI mounts.
+func declareHostPath(t *testing.T, s *Subject, hostPath, point string, ro bool) {
+	p := goodPod()
+	p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: "host", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: hostPath}}})
+	c := &p.Spec.Containers[0]
+	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "host", MountPath: point, ReadOnly: ro})
+	redeclare(t, s, p)
+	s.CRI.Mounts = append(s.CRI.Mounts, &runtimeapi.Mount{ContainerPath: point, HostPath: hostPath, Readonly: ro})
+	opts := []string{"rbind", "rprivate", "rw"}
+	if ro {
+		opts[2] = "ro"
+	}
+	s.OCI.Mounts = append(s.OCI.Mounts, specs.Mount{Destination: point, Type: "bind", Source: hostPath, Options: opts})
 }
 
 func setOCICaps(s *specs.Spec, set probes.CapSet) {
@@ -316,8 +478,8 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"capabilities", "host-ipc", "host-network", "host-pid", "host-users", "no-new-privs", "privileged",
-		"readonly-rootfs", "run-as-group", "run-as-non-root", "run-as-user", "seccomp", "supplemental-groups", "undeclared-container"}
+	want := []string{"capabilities", "host-ipc", "host-mounts", "host-network", "host-pid", "host-users", "no-new-privs", "privileged",
+		"proc-mount", "readonly-rootfs", "run-as-group", "run-as-non-root", "run-as-user", "seccomp", "supplemental-groups", "undeclared-container"}
 	var got []string
 	for _, c := range All() {
 		if err := validate(c); err != nil {
@@ -561,6 +723,8 @@ func TestPrivilegedSuppressesDerived(t *testing.T) {
 	s.OCI.Process.NoNewPrivileges = false
 	s.OCI.Linux.Seccomp = nil
 	s.OCI.Mounts[1].Options = []string{"nosuid"}
+	s.OCI.Linux.MaskedPaths, s.OCI.Linux.ReadonlyPaths = nil, nil // containerd oci.WithPrivileged
+	s.Processes[0].Mounts = unmasked(s.Processes[0].Mounts)
 	s.Processes[0].Caps.Bounding = defaults.AllCaps
 	s.Processes[0].Mounts[1].ReadOnly = false
 	s.Processes[0].Seccomp, s.Processes[0].NoNewPrivs = probes.SeccompDisabled, false

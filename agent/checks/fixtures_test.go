@@ -42,8 +42,10 @@ func goodPod() *corev1.Pod {
 				FSGroup: ptr[int64](2000), SupplementalGroups: []int64{4000},
 				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 			},
+			Volumes: []corev1.Volume{{Name: "kube-api-access-x", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{}}}},
 			Containers: []corev1.Container{{
-				Name: "app",
+				Name:         "app",
+				VolumeMounts: []corev1.VolumeMount{{Name: "kube-api-access-x", MountPath: "/var/run/secrets/kubernetes.io/serviceaccount", ReadOnly: true}},
 				SecurityContext: &corev1.SecurityContext{
 					AllowPrivilegeEscalation: ptr(false), ReadOnlyRootFilesystem: ptr(true),
 					Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
@@ -55,12 +57,17 @@ func goodPod() *corev1.Pod {
 
 // goodCRI is the CRI config the kubelet sends for goodPod.
 func goodCRI() *runtimeapi.ContainerConfig {
-	return &runtimeapi.ContainerConfig{Linux: &runtimeapi.LinuxContainerConfig{SecurityContext: &runtimeapi.LinuxContainerSecurityContext{
+	return &runtimeapi.ContainerConfig{Mounts: []*runtimeapi.Mount{
+		{ContainerPath: "/var/run/secrets/kubernetes.io/serviceaccount", HostPath: "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~projected/kube-api-access-x", Readonly: true},
+		{ContainerPath: "/etc/hosts", HostPath: "/var/lib/kubelet/pods/u1/etc-hosts"},
+		{ContainerPath: "/dev/termination-log", HostPath: "/var/lib/kubelet/pods/u1/containers/app/0f1"},
+	}, Linux: &runtimeapi.LinuxContainerConfig{SecurityContext: &runtimeapi.LinuxContainerSecurityContext{
 		RunAsUser: &runtimeapi.Int64Value{Value: 1000}, RunAsGroup: &runtimeapi.Int64Value{Value: 3000},
 		SupplementalGroups: []int64{2000, 4000},
 		NoNewPrivs:         true, ReadonlyRootfs: true,
 		Capabilities: &runtimeapi.Capability{DropCapabilities: []string{"ALL"}},
 		Seccomp:      &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_RuntimeDefault},
+		MaskedPaths:  expect.DefaultMaskedPaths(), ReadonlyPaths: expect.DefaultReadonlyPaths(),
 		NamespaceOptions: &runtimeapi.NamespaceOption{
 			Network: runtimeapi.NamespaceMode_POD, Pid: runtimeapi.NamespaceMode_CONTAINER, Ipc: runtimeapi.NamespaceMode_POD,
 		},
@@ -79,6 +86,14 @@ func goodOCI() *specs.Spec {
 		Mounts: []specs.Mount{
 			{Destination: "/proc", Type: "proc"},
 			{Destination: "/sys", Type: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+			{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}},
+			{Destination: "/etc/hosts", Type: "bind", Source: "/var/lib/kubelet/pods/u1/etc-hosts", Options: []string{"rbind", "rprivate", "rw"}},
+			{Destination: "/dev/termination-log", Type: "bind", Source: "/var/lib/kubelet/pods/u1/containers/app/0f1", Options: []string{"rbind", "rprivate", "rw"}},
+			{Destination: "/etc/hostname", Type: "bind", Source: "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/5ad/hostname", Options: []string{"rbind", "rprivate", "ro"}},
+			{Destination: "/etc/resolv.conf", Type: "bind", Source: "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/5ad/resolv.conf", Options: []string{"rbind", "rprivate", "ro"}},
+			{Destination: "/dev/shm", Type: "bind", Source: "/run/containerd/io.containerd.grpc.v1.cri/sandboxes/5ad/shm", Options: []string{"rbind", "rprivate", "rw"}},
+			{Destination: "/var/run/secrets/kubernetes.io/serviceaccount", Type: "bind", Source: "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~projected/kube-api-access-x", Options: []string{"rbind", "rprivate", "ro"}},
 		},
 		Linux: &specs.Linux{
 			Namespaces: []specs.LinuxNamespace{
@@ -89,8 +104,8 @@ func goodOCI() *specs.Spec {
 				{Type: specs.NetworkNamespace, Path: "/proc/100/ns/net"},
 			},
 			Seccomp:       &specs.LinuxSeccomp{DefaultAction: specs.ActErrno},
-			MaskedPaths:   []string{"/proc/kcore"},
-			ReadonlyPaths: []string{"/proc/sys"},
+			MaskedPaths:   expect.DefaultMaskedPaths(),
+			ReadonlyPaths: expect.DefaultReadonlyPaths(),
 		},
 	}
 }
@@ -106,12 +121,55 @@ func proc(pid int, comm string) *probes.Process {
 		Seccomp:    probes.SeccompFilter, SeccompFilters: 1,
 		Namespaces: cloneNS(podNS),
 		Root:       probes.Mount{MountPoint: "/", ReadOnly: true, FSType: "overlay"},
-		Mounts: []probes.Mount{
-			{MountPoint: "/", ReadOnly: true, FSType: "overlay"},
-			{MountPoint: "/sys", ReadOnly: true, FSType: "sysfs"},
-		},
+		Mounts:     containerMounts(),
 	}
 }
+
+// containerMounts is the mount table of a container of containerd v2.4.2
+// and runc (probes/testdata/proc/100/mountinfo) with a read-only root: /
+// at [0] and /sys at [1]. On this kernel runc masked /proc/acpi,
+// /proc/keys, /proc/timer_list and /sys/firmware (the others do not exist)
+// and made /proc/bus, /proc/fs, /proc/irq and /proc/sys read-only.
+func containerMounts() []probes.Mount {
+	ro := func(id, parent int, root, point, fsType, source string) probes.Mount {
+		return probes.Mount{ID: id, ParentID: parent, Root: root, MountPoint: point, FSType: fsType, Source: source, ReadOnly: true,
+			Options: []string{"ro"}, SuperOptions: []string{"rw"}}
+	}
+	rw := func(id, parent int, root, point, fsType, source string) probes.Mount {
+		m := ro(id, parent, root, point, fsType, source)
+		m.ReadOnly, m.Options = false, []string{"rw"}
+		return m
+	}
+	return []probes.Mount{
+		ro(73, 48, "/", "/", "overlay", "overlay"),
+		ro(79, 73, "/", "/sys", "sysfs", "sysfs"),
+		rw(74, 73, "/", "/proc", "proc", "proc"),
+		rw(75, 73, "/", "/dev", "tmpfs", "tmpfs"),
+		rw(76, 75, "/", "/dev/pts", "devpts", "devpts"),
+		rw(77, 75, "/", "/dev/shm", "tmpfs", "shm"),
+		rw(78, 75, "/", "/dev/mqueue", "mqueue", "mqueue"),
+		ro(80, 77, "/", "/dev/shm", "tmpfs", "shm"),
+		rw(101, 79, "/", "/sys/fs/cgroup", "tmpfs", "tmpfs"),
+		ro(102, 101, "/k8s.io/c0ffee", "/sys/fs/cgroup/cpu", "cgroup", "cgroup"),
+		ro(81, 73, "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/5ad/resolv.conf", "/etc/resolv.conf", "ext4", "/dev/vda"),
+		ro(82, 73, "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/5ad/hostname", "/etc/hostname", "ext4", "/dev/vda"),
+		ro(83, 73, "/var/lib/kubelet/pods/u1/etc-hosts", "/etc/hosts", "ext4", "/dev/vda"),
+		rw(84, 73, "/var/lib/kubelet/pods/u1/containers/app/0f1", "/dev/termination-log", "ext4", "/dev/vda"),
+		ro(85, 73, "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~projected/kube-api-access-x", "/var/run/secrets/kubernetes.io/serviceaccount", "tmpfs", "tmpfs"),
+		ro(49, 74, "/bus", "/proc/bus", "proc", "proc"),
+		ro(50, 74, "/fs", "/proc/fs", "proc", "proc"),
+		ro(51, 74, "/irq", "/proc/irq", "proc", "proc"),
+		ro(52, 74, "/sys", "/proc/sys", "proc", "proc"),
+		ro(53, 74, "/", "/proc/acpi", "tmpfs", "tmpfs"),
+		rw(54, 74, "/null", "/proc/keys", "tmpfs", "tmpfs"),
+		rw(55, 74, "/null", "/proc/timer_list", "tmpfs", "tmpfs"),
+		ro(56, 79, "/", "/sys/firmware", "tmpfs", "tmpfs"),
+	}
+}
+
+// hostRoot is the host's "/" as PID 1 sees it: the filesystem of the
+// container's /etc/resolv.conf and /etc/hosts.
+var hostRoot = probes.Mount{ID: 27, ParentID: 1, Root: "/", MountPoint: "/", FSType: "ext4", Source: "/dev/vda", Options: []string{"rw"}, SuperOptions: []string{"rw"}}
 
 // asRoot makes a process root with the given capabilities in every set
 // but ambient.
@@ -149,7 +207,7 @@ func fromPod(t *testing.T, pod *corev1.Pod) *Subject {
 		DeclaredFrom: "manifest", Declared: e,
 		CRI: goodCRI(), OCI: goodOCI(),
 		Processes: []*probes.Process{proc(4242, "app")},
-		Host:      hostNS, Defaults: d,
+		Host:      hostNS, Defaults: d, HostRoot: hostRoot,
 	}
 }
 

@@ -36,14 +36,19 @@ func visibleMounts(ms []probes.Mount) map[string]probes.Mount {
 		}
 	}
 	visible := func(i int) bool {
+		if covered[ms[i].ID] {
+			return false
+		}
 		for range ms { // at most len(ms) steps up: a cycle is not visible
 			m := ms[i]
-			if covered[m.ID] {
-				return false
-			}
 			pi, ok := byID[m.ParentID]
 			if !ok || m.ParentID == m.ID {
 				return true
+			}
+			// The mount m is stacked on is covered by m itself (or by
+			// the chain m tops); any other covered parent hides m.
+			if ms[pi].MountPoint != m.MountPoint && covered[ms[pi].ID] {
+				return false
 			}
 			i = pi
 		}

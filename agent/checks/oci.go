@@ -76,8 +76,17 @@ func ociHostNamespace(s *specs.Spec, t specs.LinuxNamespaceType) opt[bool] {
 		return opt[bool]{}
 	}
 	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == t {
-			return some(ns.Path == "/proc/1/ns/"+nsFile(t))
+		switch {
+		case ns.Type != t:
+		case ns.Path == "":
+			return some(false) // a new namespace of its own
+		case ns.Path == "/proc/1/ns/"+nsFile(t):
+			return some(true)
+		default:
+			// Joins another process's namespace: containerd puts every
+			// container into its sandbox's, which is the host's for a
+			// hostNetwork pod. Unknown here; the processes tell.
+			return opt[bool]{}
 		}
 	}
 	return some(true)

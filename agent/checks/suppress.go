@@ -1,17 +1,18 @@
 package checks
 
 // Cascades: one drift often shows in several fields. A privileged container
-// also has every capability, no seccomp filter and may lack no_new_privs; a
+// also has every capability, no seccomp filter, an unmasked /proc and may
+// lack no_new_privs; a
 // root process in a runAsNonRoot container also breaks runAsUser. The more
 // fundamental finding is kept and the derived ones at the same container,
 // layer and PID are dropped:
 //
-//	privileged      suppresses capabilities, seccomp, no-new-privs
+//	privileged      suppresses capabilities, seccomp, no-new-privs, proc-mount
 //	run-as-non-root suppresses run-as-user
 //
 // An info finding (less privilege) suppresses nothing.
 var suppresses = map[string][]string{
-	"privileged":      {"capabilities", "seccomp", "no-new-privs"},
+	"privileged":      {"capabilities", "seccomp", "no-new-privs", "proc-mount"},
 	"run-as-non-root": {"run-as-user"},
 }
 

@@ -18,7 +18,8 @@ var errPIDReused = errors.New("pid no longer in the container's cgroup")
 
 // audit collects one container and evaluates it into r.
 // It returns the container's live processes.
-func (s *Scanner) audit(r *Report, c *runtime.Container, sb *runtime.Sandbox, host probes.Namespaces, d expect.RuntimeDefaults) []*probes.Process {
+func (s *pass) audit(c *runtime.Container, sb *runtime.Sandbox) []*probes.Process {
+	r, host, d := s.r, s.host, s.defaults
 	ref := ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}
 	if c.StatusError != nil {
 		r.Errors = append(r.Errors, ContainerError{ref, c.StatusError.Error()})
@@ -34,6 +35,9 @@ func (s *Scanner) audit(r *Report, c *runtime.Container, sb *runtime.Sandbox, ho
 		r.Errors = append(r.Errors, ContainerError{ref, err.Error()})
 		return nil
 	}
+	if len(procs) > 0 {
+		d.AllCaps &= s.runtimeBounding(procs[0])
+	}
 	subj := &checks.Subject{
 		Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name, ContainerID: c.ID,
 		CRI: c.Config, OCI: c.Spec, Processes: procs, Host: host, Defaults: d,
@@ -41,6 +45,8 @@ func (s *Scanner) audit(r *Report, c *runtime.Container, sb *runtime.Sandbox, ho
 	if sb != nil {
 		subj.SandboxNamespaces = sb.NamespaceOptions
 	}
+	subj.HostRoot = s.hostRoot
+	subj.HostPaths = s.hostPathsFor(subj.MaskedPathCandidates())
 	s.declare(subj, c, d)
 	r.Containers = append(r.Containers, ContainerSummary{
 		ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, PodUID: c.Pod.UID, Container: c.Name,
@@ -77,11 +83,11 @@ func (s *Scanner) declare(subj *checks.Subject, c *runtime.Container, d expect.R
 // processes probes every live process of a running container. A process
 // that exits meanwhile is skipped; the container's init exiting means the
 // container is gone.
-func (s *Scanner) processes(c *runtime.Container) ([]*probes.Process, error) {
+func (s *pass) processes(c *runtime.Container) ([]*probes.Process, error) {
 	if c.State != "running" || c.PID <= 0 {
 		return nil, nil
 	}
-	init, err := s.fs.Probe(c.PID)
+	init, err := s.sess.Probe(c.PID)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +103,7 @@ func (s *Scanner) processes(c *runtime.Container) ([]*probes.Process, error) {
 		if pid == c.PID {
 			continue
 		}
-		p, err := s.fs.Probe(pid)
+		p, err := s.sess.Probe(pid)
 		if errors.Is(err, probes.ErrGone) {
 			continue
 		}
@@ -107,6 +113,21 @@ func (s *Scanner) processes(c *runtime.Container) ([]*probes.Process, error) {
 		procs = append(procs, p)
 	}
 	return procs, nil
+}
+
+// runtimeBounding is the bounding set of the process that started the
+// container (containerd's shim, CRI-O's conmon): what the runtime can grant
+// at most, and so what "privileged" and "ALL" mean for this container. A
+// host whose init runs with a reduced bounding set gives its runtime, and
+// every privileged container, less than the kernel knows. When the parent
+// cannot be read, every capability.
+func (s *pass) runtimeBounding(init *probes.Process) probes.CapSet {
+	if init.PPID > 0 {
+		if p, err := s.sess.Probe(init.PPID); err == nil {
+			return p.Caps.Bounding
+		}
+	}
+	return ^probes.CapSet(0)
 }
 
 // inContainerCgroup guards against PID reuse between the runtime's answer

@@ -62,7 +62,8 @@ func (h hideout) label() string {
 // Mount, UTS and cgroup namespaces alone are not enough: systemd gives many
 // services a private mount or UTS namespace. Processes sharing such a
 // namespace form one hideout. Processes that vanish are skipped.
-func (s *Scanner) hideouts(k *known, host probes.Namespaces) ([]hideout, error) {
+func (s *pass) hideouts() ([]hideout, error) {
+	k, host := s.k, s.host
 	pids, err := s.fs.PIDs()
 	if err != nil {
 		return nil, err
@@ -81,7 +82,12 @@ func (s *Scanner) hideouts(k *known, host probes.Namespaces) ([]hideout, error) 
 		if k.pids[pid] {
 			continue
 		}
-		p, err := s.fs.Probe(pid)
+		// Most processes are the host's: read their namespaces only.
+		ns, err := s.fs.Namespaces(pid)
+		if err == nil && len(foreignNS(&probes.Process{Namespaces: ns}, host)) == 0 {
+			continue
+		}
+		p, err := s.sess.Probe(pid)
 		if errors.Is(err, probes.ErrGone) {
 			continue
 		}
@@ -177,7 +183,8 @@ func (h hideout) finding(k *known, task ContainerRef, isTask bool) checks.Findin
 
 // searchHideouts adds an undeclared-container finding for every container
 // and process group the CRI cannot see.
-func (s *Scanner) searchHideouts(ctx context.Context, r *Report, snap *runtime.Snapshot, k *known, host probes.Namespaces) error {
+func (s *pass) searchHideouts(ctx context.Context, snap *runtime.Snapshot) error {
+	r, k, host := s.r, s.k, s.host
 	for _, sb := range snap.Sandboxes {
 		if sb.PID > 0 {
 			k.addPIDs(s.fs, sb.PID)
@@ -190,7 +197,7 @@ func (s *Scanner) searchHideouts(ctx context.Context, r *Report, snap *runtime.S
 			s.log.Warn("cannot list containers outside the CRI namespace", "err", err)
 		}
 		for _, t := range tasks {
-			p, err := s.fs.Probe(t.pid)
+			p, err := s.sess.Probe(t.pid)
 			if err != nil {
 				continue // gone, or unreadable: the hideout search below still sees it
 			}
@@ -204,7 +211,7 @@ func (s *Scanner) searchHideouts(ctx context.Context, r *Report, snap *runtime.S
 			}
 		}
 	}
-	groups, err := s.hideouts(k, host)
+	groups, err := s.hideouts()
 	if err != nil {
 		return fmt.Errorf("searching for hidden processes: %w", err)
 	}

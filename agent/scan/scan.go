@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
 	"github.com/rtaudit/rtaudit/agent/declared"
@@ -117,22 +118,63 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	for i := range snap.Sandboxes {
 		sandboxes[snap.Sandboxes[i].ID] = &snap.Sandboxes[i]
 	}
-	k := newKnown()
+	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}}
+	if _, root, err := s.fs.Mounts(1); err == nil {
+		p.hostRoot = root
+	} else {
+		s.log.Warn("cannot read the host's root mount: host-mounts will not judge host filesystem mounts", "err", err)
+	}
 	for i := range snap.Containers {
 		c := &snap.Containers[i]
 		if !s.opts.Filter.keep(c) {
 			continue
 		}
-		procs := s.audit(r, c, sandboxes[c.SandboxID], host, defaults)
-		k.add(ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}, procs)
+		procs := p.audit(c, sandboxes[c.SandboxID])
+		p.k.add(ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}, procs)
 	}
 	if !s.opts.NoHideouts && s.opts.Filter == (Filter{}) {
-		if err := s.searchHideouts(ctx, r, snap, k, host); err != nil {
+		if err := p.searchHideouts(ctx, snap); err != nil {
 			return nil, err
 		}
 	}
 	checks.Sort(r.Findings)
 	return r, nil
+}
+
+// pass is the state of one scan. Its Session caches what processes share
+// (mountinfo of a mount namespace) for this scan only.
+type pass struct {
+	*Scanner
+	sess     *probes.Session
+	r        *Report
+	k        *known
+	host     probes.Namespaces
+	defaults expect.RuntimeDefaults
+	hostRoot probes.Mount
+	// hostPaths caches which paths exist on the host (nil when the host's
+	// root cannot be read: absence then proves nothing).
+	hostPaths map[string]bool
+}
+
+// hostPathsFor records which of paths exist in the host's root (PID 1's
+// root under the proc root), or returns nil when that cannot be read.
+func (s *pass) hostPathsFor(paths []string) map[string]bool {
+	if s.hostPaths == nil {
+		return nil
+	}
+	root := filepath.Join(s.fs.Root(), "1", "root")
+	if _, err := os.Stat(root); err != nil {
+		s.log.Debug("cannot read the host's root: missing masks are not judged", "err", err)
+		s.hostPaths = nil
+		return nil
+	}
+	for _, p := range paths {
+		if _, seen := s.hostPaths[p]; !seen {
+			_, err := os.Lstat(filepath.Join(root, p))
+			s.hostPaths[p] = err == nil
+		}
+	}
+	return s.hostPaths
 }
 
 // defaults are the runtime's documented defaults, with the kernel's full

@@ -52,6 +52,7 @@ const DefaultNodeName = "rtaudit-node"
 // (clusterctl down, a later test run) can find and stop it.
 type record struct {
 	Options    Options
+	Owner      int // the process that started the cluster
 	NodeIP     string
 	Interface  string
 	EtcdPort   int
@@ -156,6 +157,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	defer cancel()
 	c := &Cluster{lay: layout{dir: o.Dir}, bins: bins}
 	c.rec.Options = o
+	c.rec.Owner = os.Getpid()
 	if err := c.start(ctx); err != nil {
 		if serr := c.Stop(); serr != nil {
 			err = errors.Join(err, serr)

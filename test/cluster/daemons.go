@@ -44,7 +44,8 @@ func etcdArgs(l layout, clientPort, peerPort int) []string {
 		"--initial-advertise-peer-urls", peer,
 		"--initial-cluster", "rtaudit=" + peer,
 		"--initial-cluster-state", "new",
-		"--listen-metrics-urls", "",
+		"--logger", "zap",
+		"--log-outputs", "stderr",
 		"--log-level", "warn",
 	}
 }
@@ -93,7 +94,7 @@ address: 127.0.0.1
 port: %[2]d
 readOnlyPort: 0
 healthzPort: 0
-podLogsDirectory: %[3]q
+podLogsDir: %[3]q
 authentication:
   anonymous:
     enabled: false

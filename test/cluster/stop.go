@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/moby/sys/mountinfo"
+	"github.com/rtaudit/rtaudit/test/harness"
 )
 
 // Stop tears the cluster down: the kubelet first (so it recreates nothing),
@@ -28,7 +29,7 @@ func (c *Cluster) stop() error {
 	var errs []error
 	stopProcs(10*time.Second, c.rec.Kubelet)
 	if c.cd == nil && c.rec.Containerd != "" {
-		if cd, err := attachContainerd(c.rec.Containerd); err == nil {
+		if cd, err := harness.Attach(c.rec.Containerd); err == nil {
 			c.cd = cd
 		}
 	}

@@ -95,6 +95,11 @@ func TestAuditCompliantMatrix(t *testing.T) {
 				t.Fatalf("containers = %+v, want the pod's one container declared from the manifest", r.Containers)
 			}
 			got := drifts(r)
+			for _, f := range r.Findings {
+				if f.Severity == checks.Info {
+					t.Logf("info: %s %s pid=%d: %s", f.Check, f.Layer, f.PID, f.Message)
+				}
+			}
 			var want []string
 			if check, ok := matrixDrift[tc.name]; ok {
 				pid, err := a.pod.PID(context.Background(), "main")

@@ -51,11 +51,8 @@ func launch(t *testing.T, lab *harness.Lab, yaml string, opts ...harness.Option)
 			t.Error(err)
 		}
 	})
-	pid, err := p.PID(ctx, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p, readState(t, pid)
+	c := discover(t, lab, p, "main")
+	return p, readState(t, c.PID)
 }
 
 // nodeState is the kernel state of containerd itself: the node's

@@ -25,7 +25,7 @@ func (s *pass) audit(c *runtime.Container, sb *runtime.Sandbox) []*probes.Proces
 		r.Errors = append(r.Errors, ContainerError{ref, c.StatusError.Error()})
 		return nil
 	}
-	procs, err := s.processes(c)
+	procs, bounding, err := s.processes(c)
 	switch {
 	case errors.Is(err, probes.ErrGone), errors.Is(err, errPIDReused):
 		s.log.Debug("container gone mid-scan", "id", c.ID, "err", err)
@@ -35,9 +35,7 @@ func (s *pass) audit(c *runtime.Container, sb *runtime.Sandbox) []*probes.Proces
 		r.Errors = append(r.Errors, ContainerError{ref, err.Error()})
 		return nil
 	}
-	if len(procs) > 0 {
-		d.AllCaps &= s.runtimeBounding(procs[0])
-	}
+	d.AllCaps &= bounding
 	subj := &checks.Subject{
 		Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name, ContainerID: c.ID,
 		CRI: c.Config, OCI: c.Spec, Processes: procs, Host: host, Defaults: d,
@@ -80,39 +78,47 @@ func (s *Scanner) declare(subj *checks.Subject, c *runtime.Container, d expect.R
 	subj.Declared = exp
 }
 
-// processes probes every live process of a running container. A process
-// that exits meanwhile is skipped; the container's init exiting means the
-// container is gone.
-func (s *pass) processes(c *runtime.Container) ([]*probes.Process, error) {
+// processes probes every live process of a running container, and returns
+// them with the bounding set of the runtime process that started it. A
+// process that exits meanwhile is skipped; the container's init exiting
+// means the container is gone. A process still in the runtime's init stage
+// (runc's "runc:[2:INIT]", before the execve of the container's command)
+// is skipped too: its credentials are not yet the container's.
+func (s *pass) processes(c *runtime.Container) ([]*probes.Process, probes.CapSet, error) {
+	all := ^probes.CapSet(0)
 	if c.State != "running" || c.PID <= 0 {
-		return nil, nil
+		return nil, all, nil
 	}
 	init, err := s.sess.Probe(c.PID)
 	if err != nil {
-		return nil, err
+		return nil, all, err
 	}
 	if !inContainerCgroup(init, c.ID) {
-		return nil, fmt.Errorf("pid %d: %w", c.PID, errPIDReused)
+		return nil, all, fmt.Errorf("pid %d: %w", c.PID, errPIDReused)
 	}
 	pids, err := s.fs.ContainerPIDs(c.PID)
 	if err != nil {
-		return nil, err
+		return nil, all, err
 	}
-	procs := []*probes.Process{init}
+	var procs []*probes.Process
 	for _, pid := range pids {
-		if pid == c.PID {
-			continue
+		p := init
+		if pid != c.PID {
+			p, err = s.sess.Probe(pid)
+			if errors.Is(err, probes.ErrGone) {
+				continue
+			}
+			if err != nil {
+				return nil, all, err
+			}
 		}
-		p, err := s.sess.Probe(pid)
-		if errors.Is(err, probes.ErrGone) {
+		if strings.HasPrefix(p.Comm, "runc:[") {
+			s.log.Debug("process still in the runtime's init stage: not judged", "pid", p.PID, "container", c.ID)
 			continue
-		}
-		if err != nil {
-			return nil, err
 		}
 		procs = append(procs, p)
 	}
-	return procs, nil
+	return procs, s.runtimeBounding(init), nil
 }
 
 // runtimeBounding is the bounding set of the process that started the

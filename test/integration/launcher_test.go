@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +54,26 @@ func launch(t *testing.T, lab *harness.Lab, yaml string, opts ...harness.Option)
 		}
 	})
 	c := discover(t, lab, p, "main")
+	waitExec(t, c.PID)
 	return p, readState(t, c.PID)
+}
+
+// waitExec waits until the container's init has left runc's init stage
+// and exec'd its command: StartContainer returns before that execve, and
+// a setuid command changes its credentials only then.
+func waitExec(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || !strings.HasPrefix(string(comm), "runc:") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d is still %q after 10s", pid, strings.TrimSpace(string(comm)))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // nodeState is the kernel state of containerd itself: the node's

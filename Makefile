@@ -4,7 +4,7 @@ BIN     ?= bin/rtaudit
 LAB_DIR ?= /var/tmp/rtaudit-lab
 PKGS    := ./...
 
-.PHONY: all build test unit vet fmt-check setup demo demo-down bench clean
+.PHONY: all build test test-containerd-v2 unit vet fmt-check setup demo demo-down bench clean
 
 include test/harness.mk
 
@@ -21,6 +21,12 @@ setup:
 ## against a private containerd (root; nothing is skipped as root).
 test: setup fmt-check vet
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+	$(MAKE) test-containerd-v2
+
+## test-containerd-v2: the integration tests again on containerd v2 (built
+## from the Go module proxy once per machine, cached in /var/cache/rtaudit).
+test-containerd-v2:
+	bin=$$(bash test/containerd-v2.sh) && RTAUDIT_CONTAINERD=$$bin $(GO) test -race -count=1 -timeout 20m ./test/integration/
 
 ## unit: the tests that need neither root nor containerd.
 unit:

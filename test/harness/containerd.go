@@ -64,6 +64,10 @@ type Containerd struct {
 	inflight sync.WaitGroup
 }
 
+// ContainerdEnv names another containerd binary for the harness, such as a
+// v2 built from the module proxy (its shim beside it).
+const ContainerdEnv = "RTAUDIT_CONTAINERD"
+
 func (o *Options) complete() error {
 	if o.Dir == "" {
 		return errors.New("harness: Options.Dir is required")
@@ -75,6 +79,9 @@ func (o *Options) complete() error {
 	o.Dir = abs
 	if len(filepath.Join(o.Dir, "containerd.sock")) > 100 {
 		return fmt.Errorf("harness: directory %s is too long for a unix socket path", o.Dir)
+	}
+	if o.Binary == "" {
+		o.Binary = os.Getenv(ContainerdEnv)
 	}
 	if o.Binary == "" {
 		o.Binary = "containerd"
@@ -172,6 +179,11 @@ func StartContainerd(ctx context.Context, o Options) (*Containerd, error) {
 	}
 	defer logf.Close()
 	cmd := exec.Command(o.Binary, "--config", lay.config(), "--root", lay.root(), "--state", lay.state(), "--address", lay.socket())
+	// The shim is looked up on PATH: the one built with this containerd
+	// (beside it) must come first.
+	if strings.ContainsRune(o.Binary, filepath.Separator) {
+		cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(o.Binary)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = o.Dir
 	if o.Detach {

@@ -96,7 +96,7 @@ func (s *pass) hideouts() ([]hideout, error) {
 			continue
 		}
 		keys := foreignNS(p, host)
-		if len(keys) == 0 {
+		if len(keys) == 0 || (p.IsHost(host, probes.NSPID) && systemdService(p)) {
 			continue
 		}
 		for _, key := range keys {
@@ -133,6 +133,18 @@ func (s *pass) hideouts() ([]hideout, error) {
 	}
 	slices.SortFunc(out, func(a, b hideout) int { return cmp.Compare(a.procs[0].PID, b.procs[0].PID) })
 	return out, nil
+}
+
+// systemdService reports whether p runs in a systemd service's cgroup:
+// PrivateNetwork= gives such services a network namespace of their own,
+// which is not a hideout. (A pid namespace of its own still is.)
+func systemdService(p *probes.Process) bool {
+	for _, cg := range p.Cgroups {
+		if strings.HasSuffix(cg.Path, ".service") {
+			return true
+		}
+	}
+	return false
 }
 
 // foreignNS are the keys of p's pid and network namespaces that are not the

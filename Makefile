@@ -4,7 +4,7 @@ BIN     ?= bin/rtaudit
 LAB_DIR ?= /var/tmp/rtaudit-lab
 PKGS    := ./...
 
-.PHONY: all build test test-containerd-v2 unit vet fmt-check setup demo demo-down bench clean
+.PHONY: all build test test-containerd-v2 e2e-kind unit vet fmt-check setup demo demo-down bench clean
 
 include test/harness.mk
 
@@ -54,6 +54,10 @@ demo: setup build labctl
 
 demo-down: labctl
 	$(LABCTL) down --dir $(LAB_DIR)
+
+## e2e-kind: the demo on a kind cluster, for hosts with Docker (not CI).
+e2e-kind:
+	sh test/e2e/kind.sh
 
 ## bench: probe and scan benchmarks (figures go into the README).
 bench:

@@ -11,7 +11,7 @@ import (
 // CRI add/drop lists → OCI process.capabilities.bounding (and an empty
 // ambient set: both runtimes clear it) → /proc/<pid>/status CapBnd = the
 // set; CapPrm = CapEff = the set for a process whose effective UID is root
-// inside the container, empty otherwise; CapAmb empty.
+// inside the container, empty otherwise; CapAmb and CapInh empty.
 func init() {
 	register(Check{
 		ID:          "capabilities",
@@ -80,6 +80,10 @@ func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet) []Find
 		{"CapPrm", eff, p.Caps.Permitted},
 		{"CapBnd", set, p.Caps.Bounding},
 		{"CapAmb", 0, p.Caps.Ambient},
+		// Runtimes fixed for CVE-2022-24769 leave the inheritable set
+		// empty: a non-empty one lets an exec of a file with inheritable
+		// file capabilities gain them.
+		{"CapInh", 0, p.Caps.Inheritable},
 	}
 	for _, c := range sets {
 		if c.got&^c.want != 0 {

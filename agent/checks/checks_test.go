@@ -672,6 +672,9 @@ func TestCapabilitiesRootAndNonRoot(t *testing.T) {
 			s.Processes[0].Caps.Effective = capSet("SYS_TIME")
 			s.Processes[0].Caps.Permitted = capSet("SYS_TIME")
 		}, []want{{"capabilities", LayerProcess, High, 4242, "CapEff"}}},
+		{"inheritable set not empty (pre-CVE-2022-24769 runtime): medium", func(s *Subject, set probes.CapSet) {
+			s.Processes[0].Caps.Inheritable = capSet("NET_ADMIN")
+		}, []want{{"capabilities", LayerProcess, Medium, 4242, "CapInh"}}},
 		{"root process dropped some: info", func(s *Subject, set probes.CapSet) {
 			s.OCI.Process.User.UID = 0
 			asRoot(s.Processes[0], set)

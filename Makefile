@@ -7,6 +7,7 @@ PKGS    := ./...
 .PHONY: all build test test-containerd-v2 e2e-kind unit vet fmt-check setup demo demo-down bench clean
 
 include test/harness.mk
+include test/cluster.mk
 
 all: build
 
@@ -18,9 +19,10 @@ setup:
 	bash test/setup.sh
 
 ## test: everything CI runs — static checks, unit tests, integration tests
-## against a private containerd (root; nothing is skipped as root).
-test: setup fmt-check vet
-	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+## against a private containerd, and the real-kubelet tier (root; nothing
+## is skipped as root). The Kubernetes binaries are built once per machine.
+test: setup cluster-setup fmt-check vet cluster-build
+	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
 
 ## test-containerd-v2: the integration tests again on containerd v2 (built

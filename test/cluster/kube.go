@@ -18,7 +18,7 @@ import (
 
 // writeKubeconfigs writes the admin and kubelet kubeconfigs. They trust the
 // apiserver's self-signed certificate (its file holds the CA too) and name
-// "localhost", which the certificate covers, as the TLS server name.
+// "kubernetes", a name the certificate covers, as the TLS server name.
 func (c *Cluster) writeKubeconfigs() error {
 	ca, err := os.ReadFile(filepath.Join(c.lay.apiserverCerts(), "apiserver.crt"))
 	if err != nil {
@@ -29,7 +29,7 @@ func (c *Cluster) writeKubeconfigs() error {
 		{c.lay.kubeletKubeconfig(), "kubelet", c.rec.Secrets.KubeletToken},
 	} {
 		cfg := clientcmdapi.NewConfig()
-		cfg.Clusters["rtaudit"] = &clientcmdapi.Cluster{Server: c.server(), CertificateAuthorityData: ca, TLSServerName: "localhost"}
+		cfg.Clusters["rtaudit"] = &clientcmdapi.Cluster{Server: c.server(), CertificateAuthorityData: ca, TLSServerName: "kubernetes"}
 		cfg.AuthInfos[kc.user] = &clientcmdapi.AuthInfo{Token: kc.token}
 		cfg.Contexts["rtaudit"] = &clientcmdapi.Context{Cluster: "rtaudit", AuthInfo: kc.user, Namespace: "default"}
 		cfg.CurrentContext = "rtaudit"

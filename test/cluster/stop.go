@@ -38,7 +38,8 @@ func (c *Cluster) stop() error {
 			errs = append(errs, err)
 		}
 	}
-	stopProcs(10*time.Second, c.rec.APIServer, c.rec.Etcd)
+	stopProcs(10*time.Second, c.rec.APIServer) // before etcd: it hangs on a lost etcd
+	stopProcs(10*time.Second, c.rec.Etcd)
 	if err := unmountUnder(c.lay.dir); err != nil {
 		errs = append(errs, err)
 	}
@@ -50,6 +51,7 @@ func (c *Cluster) stop() error {
 			errs = append(errs, err)
 		}
 		removeDevicePluginSocket()
+		_ = os.Remove(containerLogsDir) // the kubelet creates it; only when empty
 	}
 	if !c.rec.Options.KeepDir {
 		if err := os.RemoveAll(c.lay.dir); err != nil {

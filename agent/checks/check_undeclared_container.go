@@ -19,6 +19,10 @@ func evalUndeclared(s *Subject) []Finding {
 	if !s.undeclared() {
 		return nil
 	}
+	why := ""
+	if s.DeclaredFrom == "kube-api" {
+		why = " (deleted from the API while still running, or created behind the kubelet's back)"
+	}
 	return []Finding{s.finding("undeclared-container", High, LayerCRI, 0, "declaredFrom", s.DeclaredFrom, "none",
-		fmt.Sprintf("the %s source does not declare container %q of pod %s/%s; judged against its own CRI config", s.DeclaredFrom, s.Container, s.Namespace, s.Pod))}
+		fmt.Sprintf("the %s source does not declare container %q of pod %s/%s%s; judged against its own CRI config", s.DeclaredFrom, s.Container, s.Namespace, s.Pod, why))}
 }

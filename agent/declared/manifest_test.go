@@ -67,3 +67,19 @@ func TestLoadManifestsErrors(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+func TestMirrorPodMatchesStaticPodUID(t *testing.T) {
+	ix, err := LoadManifests("-", strings.NewReader(`kind: Pod
+metadata:
+  name: etcd-node1
+  namespace: kube-system
+  uid: 9a0f-mirror
+  annotations: {kubernetes.io/config.mirror: 3c1e5d0d1f6a7b8c}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ix.Lookup("3c1e5d0d1f6a7b8c", "kube-system", "etcd-node1"); !ok {
+		t.Error("the static pod's container (its UID is the mirror annotation) is not matched to the mirror pod")
+	}
+}

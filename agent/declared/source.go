@@ -9,6 +9,9 @@ const (
 	FromCRI      = "cri"
 )
 
+// mirrorAnnotation marks a mirror pod; its value is the static pod's UID.
+const mirrorAnnotation = "kubernetes.io/config.mirror"
+
 // Source answers which pod spec declared a running pod.
 type Source interface {
 	// Name is FromKubeAPI or FromManifest.
@@ -30,6 +33,12 @@ func NewIndex(name string, pods []*corev1.Pod) *Index {
 	for _, p := range pods {
 		if p.UID != "" {
 			ix.byUID[string(p.UID)] = p
+		}
+		// A static pod runs under the UID the kubelet derived from its
+		// file; the API holds a mirror pod with its own UID that names the
+		// static one in this annotation.
+		if uid := p.Annotations[mirrorAnnotation]; uid != "" {
+			ix.byUID[uid] = p
 		}
 		ix.byName[key(p.Namespace, p.Name)] = p
 	}

@@ -97,8 +97,8 @@ func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet) []Find
 	}
 	if unused := added &^ p.Caps.Effective; !procRoot(p) && unused != 0 {
 		return []Finding{s.finding(capsCheck, Info, LayerProcess, p.PID, "CapEff", hexCaps(added), hexCaps(p.Caps.Effective),
-			fmt.Sprintf("%s does not have the added %s in effect: it runs as non-root UID %s, so added capabilities stay in the bounding set only (Kubernetes sets no ambient capabilities)",
-				where(LayerProcess, p), unused, procUIDs(p)))}
+			fmt.Sprintf("%s does not have the added %s in effect: it runs as non-root UID %s%s, so added capabilities stay in the bounding set only (Kubernetes sets no ambient capabilities)",
+				where(LayerProcess, p), unused, procUIDs(p), idsNote(procUIDs(p), p.UIDMap)))}
 	}
 	return nil
 }

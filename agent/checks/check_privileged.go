@@ -43,13 +43,18 @@ func evalPrivileged(s *Subject) []Finding {
 		},
 	}
 	var declared, cri opt[bool]
+	var fs []Finding
 	if b := s.baseline(); b != nil {
 		declared = some(b.Privileged)
+		if b.Privileged && b.Kind == expect.Ephemeral {
+			fs = append(fs, s.finding("privileged", Info, LayerCRI, 0, "ephemeralContainers.securityContext.privileged", "true", "true",
+				fmt.Sprintf("ephemeral container %q is privileged by declaration (kubectl debug --profile=sysadmin?): root on the node for whoever holds its shell", s.Container)))
+		}
 	}
 	if c := s.criView(); c != nil {
 		cri = some(c.Privileged)
 	}
-	return fd.run(s, declared, cri, ociPrivileged(s.OCI, all), func(p *probes.Process) opt[bool] {
+	return append(fs, fd.run(s, declared, cri, ociPrivileged(s.OCI, all), func(p *probes.Process) opt[bool] {
 		if p.Caps.Bounding&all != all {
 			return some(false)
 		}
@@ -57,5 +62,5 @@ func evalPrivileged(s *Subject) []Finding {
 			return w
 		}
 		return some(true)
-	})
+	})...)
 }

@@ -16,7 +16,7 @@ func init() {
 }
 
 func evalRunAsGroup(s *Subject) []Finding {
-	fd := idField("run-as-group", "run_as_group", "process.user.gid", "Gid", "group", High)
+	fd := idField("run-as-group", "run_as_group", "process.user.gid", "Gid", "group", High, gidMap)
 	var declared, cri opt[ids]
 	if b := s.baseline(); b != nil && b.GID != nil {
 		declared = some(same(*b.GID))

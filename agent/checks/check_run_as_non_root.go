@@ -39,7 +39,7 @@ func evalRunAsNonRoot(s *Subject) []Finding {
 		}
 		if u := procUIDs(p); u.has(0) {
 			fs = append(fs, s.finding(id, Critical, LayerProcess, p.PID, "Uid", want, u.String(),
-				fmt.Sprintf("%s runs as root although %s sets runAsNonRoot", where(LayerProcess, p), s.source())))
+				fmt.Sprintf("%s runs as root, uid %s%s, although %s sets runAsNonRoot", where(LayerProcess, p), u, idsNote(u, p.UIDMap), s.source())))
 		}
 	}
 	return fs

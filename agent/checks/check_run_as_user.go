@@ -18,7 +18,7 @@ func init() {
 }
 
 func evalRunAsUser(s *Subject) []Finding {
-	fd := idField("run-as-user", "run_as_user", "process.user.uid", "Uid", "user", Critical)
+	fd := idField("run-as-user", "run_as_user", "process.user.uid", "Uid", "user", Critical, uidMap)
 	var declared, cri opt[ids]
 	if b := s.baseline(); b != nil && b.UID != nil {
 		declared = some(same(*b.UID))
@@ -33,12 +33,14 @@ func evalRunAsUser(s *Subject) []Finding {
 }
 
 // idField judges UIDs or GIDs: gaining ID 0 is rootSev, losing it is
-// info, any other change medium.
-func idField(check, cri, oci, proc, what string, rootSev Severity) field[ids] {
+// info, any other change medium. IDs are compared inside the process's
+// user namespace; process messages also name the host IDs (from maps).
+func idField(check, cri, oci, proc, what string, rootSev Severity, maps func(*probes.Process) []probes.IDMapping) field[ids] {
 	return field[ids]{
 		check: check, criField: cri, ociField: oci, procField: proc, what: what,
 		equal: eq[ids],
 		show:  ids.String,
+		note:  func(p *probes.Process, v ids) string { return idsNote(v, maps(p)) },
 		severity: func(want, got ids) Severity {
 			switch {
 			case got.has(0) && !want.has(0):
@@ -52,3 +54,6 @@ func idField(check, cri, oci, proc, what string, rootSev Severity) field[ids] {
 }
 
 func same(id int64) ids { return ids{id, id, id, id} }
+
+func uidMap(p *probes.Process) []probes.IDMapping { return p.UIDMap }
+func gidMap(p *probes.Process) []probes.IDMapping { return p.GIDMap }

@@ -104,8 +104,9 @@ func groupsDiff(s *Subject, layer Layer, p *probes.Process, name string, require
 		}
 	}
 	pid := 0
+	var maps []probes.IDMapping
 	if p != nil {
-		pid = p.PID
+		pid, maps = p.PID, p.GIDMap
 	}
 	switch {
 	case len(extra) > 0:
@@ -114,10 +115,10 @@ func groupsDiff(s *Subject, layer Layer, p *probes.Process, name string, require
 			sev = High
 		}
 		return s.finding(groupsCheck, sev, layer, pid, name, showGroups(allowed), showGroups(got),
-			fmt.Sprintf("%s has supplementary groups %s that %s does not allow", where(layer, p), showGroups(extra), s.source())), true
+			fmt.Sprintf("%s has supplementary groups %s%s that %s does not allow", where(layer, p), showGroups(extra), hostNote(extra, maps, ","), s.source())), true
 	case len(missing) > 0:
 		return s.finding(groupsCheck, Info, layer, pid, name, showGroups(required), showGroups(got),
-			fmt.Sprintf("%s lacks declared supplementary groups %s (less privilege than expected)", where(layer, p), showGroups(missing))), true
+			fmt.Sprintf("%s lacks declared supplementary groups %s%s (less privilege than expected)", where(layer, p), showGroups(missing), hostNote(missing, maps, ","))), true
 	}
 	return Finding{}, false
 }

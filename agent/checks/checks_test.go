@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/rtaudit/rtaudit/agent/expect"
 	"github.com/rtaudit/rtaudit/probes"
 )
 
@@ -801,5 +802,79 @@ func TestSortStable(t *testing.T) {
 	want := []string{"ac0", "az1x", "az1y", "az2", "ba0"}
 	if !slices.Equal(got, want) {
 		t.Errorf("%v, want %v", got, want)
+	}
+}
+
+// TestUsernsMessagesNameHostIDs: in a user namespace, IDs are judged
+// inside it, and messages name the host IDs behind them as well.
+func TestUsernsMessagesNameHostIDs(t *testing.T) {
+	s := good(t)
+	userns(t, s)
+	sh := asRoot(proc(5000, "sh"), 0)
+	sh.UIDMap, sh.GIDMap = s.Processes[0].UIDMap, s.Processes[0].GIDMap
+	sh.Namespaces = s.Processes[0].Namespaces
+	sh.UID = probes.IDs{65536, 65536, 65536, 65536}
+	sh.GID = probes.IDs{65536, 65536, 65536, 65536}
+	sh.Groups = []uint32{67536, 69536}
+	s.Processes = append(s.Processes, sh)
+	fs := Evaluate(s)
+	expectFindings(t, fs,
+		want{"run-as-group", LayerProcess, High, 5000, "Gid"},
+		want{"run-as-non-root", LayerProcess, Critical, 5000, "Uid"},
+	)
+	for _, f := range fs {
+		if f.Actual != "0" && f.Actual != "non-root" {
+			t.Errorf("%s: actual %q, want the in-namespace ID", f.Check, f.Actual)
+		}
+		if !strings.Contains(f.Message, "0 (host 65536)") {
+			t.Errorf("%s: message %q does not name the host ID 65536", f.Check, f.Message)
+		}
+	}
+	// The host's identity map adds nothing to messages.
+	s = good(t)
+	sh = asRoot(proc(5000, "sh"), 0)
+	sh.UIDMap = []probes.IDMapping{{Inside: 0, Outside: 0, Length: 4294967295}}
+	s.Processes = append(s.Processes, sh)
+	for _, f := range Evaluate(s) {
+		if strings.Contains(f.Message, "host") {
+			t.Errorf("%s: message %q names host IDs without a user namespace", f.Check, f.Message)
+		}
+	}
+	if got := hostNote([]int64{0, 4000, 70000}, []probes.IDMapping{{Inside: 0, Outside: 65536, Length: 65536}}, ","); got != " (host 65536,69536,unmapped)" {
+		t.Errorf("hostNote = %q", got)
+	}
+}
+
+// A privileged ephemeral container (kubectl debug --profile=sysadmin) is
+// privileged by declaration: an info finding that says so, no drift.
+func TestPrivilegedEphemeralIsInfo(t *testing.T) {
+	pod := goodPod()
+	pod.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
+		Name: "debugger", SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)},
+	}}}
+	exp, err := expect.FromPod(pod, "debugger", defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Subject{Namespace: "prod", Pod: "web", Container: "debugger", DeclaredFrom: "kube-api", Declared: exp, Defaults: defaults}
+	var got []Finding
+	for _, f := range Evaluate(s) {
+		if f.Check == "privileged" {
+			got = append(got, f)
+		}
+	}
+	if len(got) != 1 || got[0].Severity != Info || !strings.Contains(got[0].Message, "ephemeral") {
+		t.Fatalf("privileged findings %+v, want one info finding naming the ephemeral container", got)
+	}
+	// The same declaration in a regular container says nothing.
+	pod.Spec.Containers[0].SecurityContext.Privileged = ptr(true)
+	if exp, err = expect.FromPod(pod, "app", defaults); err != nil {
+		t.Fatal(err)
+	}
+	s.Container, s.Declared = "app", exp
+	for _, f := range Evaluate(s) {
+		if f.Check == "privileged" {
+			t.Errorf("regular privileged container: unexpected %+v", f)
+		}
 	}
 }

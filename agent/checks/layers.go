@@ -28,6 +28,10 @@ type field[T any] struct {
 	// adopts; nil adopts any. A value that is only asserted when true
 	// (no_new_privs, a read-only root) follows only true.
 	follow func(T) bool
+	// note, when set, adds to a value shown in a process finding's
+	// message what the host sees of it (the host IDs behind IDs of a
+	// user namespace).
+	note func(p *probes.Process, v T) string
 }
 
 // config walks declared → CRI → OCI. An unknown expectation follows the
@@ -84,7 +88,11 @@ func (fd field[T]) run(s *Subject, declared, cri, oci opt[T], get func(*probes.P
 
 func (fd field[T]) diff(s *Subject, layer Layer, p *probes.Process, name string, want, got T) Finding {
 	sev := fd.severity(want, got)
-	msg := fmt.Sprintf("%s has %s %s where %s expects %s", where(layer, p), fd.what, fd.show(got), s.source(), fd.show(want))
+	var gotNote, wantNote string
+	if p != nil && fd.note != nil {
+		gotNote, wantNote = fd.note(p, got), fd.note(p, want)
+	}
+	msg := fmt.Sprintf("%s has %s %s%s where %s expects %s%s", where(layer, p), fd.what, fd.show(got), gotNote, s.source(), fd.show(want), wantNote)
 	if sev == Info {
 		msg += " (less privilege than expected)"
 	}

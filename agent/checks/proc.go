@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rtaudit/rtaudit/probes"
 )
@@ -26,6 +27,57 @@ func inside(id uint32, maps []probes.IDMapping) uint32 {
 		}
 	}
 	return overflowID
+}
+
+// outside maps an ID inside the namespace described by maps back to the
+// host; false when it has no mapping.
+func outside(id int64, maps []probes.IDMapping) (int64, bool) {
+	if len(maps) == 0 {
+		return id, true
+	}
+	for _, m := range maps {
+		if id >= int64(m.Inside) && id-int64(m.Inside) < int64(m.Length) {
+			return int64(m.Outside) + id - int64(m.Inside), true
+		}
+	}
+	return 0, false
+}
+
+// remapped reports whether maps move any ID: a user namespace of its own,
+// not the host's identity map.
+func remapped(maps []probes.IDMapping) bool {
+	for _, m := range maps {
+		if m.Inside != m.Outside {
+			return true
+		}
+	}
+	return false
+}
+
+// hostNote names the host IDs behind in-namespace IDs for messages,
+// joined by sep: " (host 1048576)", or "" when the process's user
+// namespace does not remap IDs (then both views agree).
+func hostNote(in []int64, maps []probes.IDMapping, sep string) string {
+	if !remapped(maps) || len(in) == 0 {
+		return ""
+	}
+	parts := make([]string, len(in))
+	for i, id := range in {
+		if h, ok := outside(id, maps); ok {
+			parts[i] = fmt.Sprint(h)
+		} else {
+			parts[i] = "unmapped"
+		}
+	}
+	return " (host " + strings.Join(parts, sep) + ")"
+}
+
+// idsNote is hostNote for an ids value, one ID when all four agree.
+func idsNote(v ids, maps []probes.IDMapping) string {
+	if x := v.all(); x >= 0 {
+		return hostNote([]int64{x}, maps, " ")
+	}
+	return hostNote(v[:], maps, " ")
 }
 
 // ids are a process's four IDs (real, effective, saved, fs) inside its

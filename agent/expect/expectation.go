@@ -42,6 +42,9 @@ const (
 // Expectation is what the kernel should show for every process of one
 // container. IDs are as seen inside the container's user namespace.
 type Expectation struct {
+	// Kind is the pod spec list the container comes from ("" when the
+	// expectation was derived from a CRI config).
+	Kind Kind
 	// UID and GID are nil when nothing declares them: the image and the
 	// runtime decide, so the checks follow the lower layers (CRI, then
 	// OCI) for the value processes must have.
@@ -124,12 +127,13 @@ func (e *Expectation) ProcessCaps(root bool) ProcessCaps {
 // FromPod derives the expectation of one container of a declared pod (a
 // regular, init or ephemeral container) with the kubelet's rules.
 func FromPod(pod *corev1.Pod, container string, d RuntimeDefaults) (*Expectation, error) {
-	c, _, ok := FindContainer(pod, container)
+	c, kind, ok := FindContainer(pod, container)
 	if !ok {
 		return nil, fmt.Errorf("pod %s/%s declares no container %q", podNamespace(pod), podName(pod), container)
 	}
 	sc := Effective(pod, c)
 	e := &Expectation{
+		Kind:         kind,
 		UID:          copyPtr(sc.RunAsUser),
 		GID:          copyPtr(sc.RunAsGroup),
 		NonRoot:      sc.RunAsNonRoot != nil && *sc.RunAsNonRoot,

@@ -25,10 +25,12 @@ test: setup cluster-setup fmt-check vet cluster-build
 	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
 
-## test-containerd-v2: the integration tests again on containerd v2 (built
-## from the Go module proxy once per machine, cached in /var/cache/rtaudit).
+## test-containerd-v2: the integration tests again on containerd v2 and runc
+## v1.5.2 (built from the Go module proxy once per machine, cached in
+## /var/cache/rtaudit); user-namespaced pods (hostUsers: false) run there.
 test-containerd-v2:
-	bin=$$(bash test/containerd-v2.sh) && RTAUDIT_CONTAINERD=$$bin $(GO) test -race -count=1 -timeout 20m ./test/integration/
+	bin=$$(bash test/containerd-v2.sh) && runc=$$(bash test/runc.sh) && \
+	RTAUDIT_CONTAINERD=$$bin RTAUDIT_RUNC=$$runc $(GO) test -race -count=1 -timeout 20m ./test/integration/
 
 ## unit: the tests that need neither root nor containerd.
 unit:
@@ -62,8 +64,9 @@ e2e-kind:
 	sh test/e2e/kind.sh
 
 ## bench: probe and scan benchmarks (figures go into the README).
-bench:
+bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem ./probes/...
+	RTAUDIT_REQUIRE_LAB=1 $(GO) test -run '^$$' -bench Scan -benchmem ./test/integration/
 
 clean:
 	rm -rf bin

@@ -253,6 +253,7 @@ func TestFixtureContainerPIDs(t *testing.T) {
 		{150, []int{150}},
 		{200, []int{200}},
 	}
+	sess := fs.NewSession()
 	for _, tt := range tests {
 		got, err := fs.ContainerPIDs(tt.pid)
 		if err != nil {
@@ -261,9 +262,20 @@ func TestFixtureContainerPIDs(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("ContainerPIDs(%d) (-want +got):\n%s", tt.pid, diff)
 		}
+		// The session's indexed walk agrees with the plain one.
+		got, err = sess.ContainerPIDs(tt.pid)
+		if err != nil {
+			t.Fatalf("Session.ContainerPIDs(%d): %v", tt.pid, err)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Session.ContainerPIDs(%d) (-want +got):\n%s", tt.pid, diff)
+		}
 	}
 	if _, err := fs.ContainerPIDs(31337); !errors.Is(err, ErrGone) {
 		t.Errorf("ContainerPIDs(missing) = %v, want ErrGone", err)
+	}
+	if _, err := sess.ContainerPIDs(31337); !errors.Is(err, ErrGone) {
+		t.Errorf("Session.ContainerPIDs(missing) = %v, want ErrGone", err)
 	}
 
 	got, err := fs.PIDsInCgroup("/kubepods/besteffort/pod1111")

@@ -40,3 +40,6 @@ func (s *Session) Probe(pid int) (*Process, error) { return nil, ErrUnsupported 
 
 // Mounts is unsupported off Linux.
 func (fs FS) Mounts(pid int) ([]Mount, Mount, error) { return nil, Mount{}, ErrUnsupported }
+
+// ContainerPIDs is unsupported off Linux.
+func (s *Session) ContainerPIDs(pid int) ([]int, error) { return nil, ErrUnsupported }

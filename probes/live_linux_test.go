@@ -247,6 +247,9 @@ func TestLiveContainerPIDs(t *testing.T) {
 	if want := sorted(b, c, d); !slices.Equal(got, want) {
 		t.Errorf("after exec: ContainerPIDs = %v, want %v", got, want)
 	}
+	if got, err = fs.NewSession().ContainerPIDs(c); err != nil || !slices.Equal(got, sorted(b, c, d)) {
+		t.Errorf("Session.ContainerPIDs = %v, %v; want %v", got, err, sorted(b, c, d))
+	}
 }
 
 func sorted(v ...int) []int { slices.Sort(v); return v }

@@ -34,6 +34,8 @@ type Session struct {
 	noLSM bool // attr/current gave EINVAL: no LSM reports labels
 
 	mountReads int // mountinfo files parsed, for tests
+
+	byPidNS map[uint64][]int // every process by pid namespace, built once
 }
 
 // viewKey identifies what a process's mountinfo and ID maps depend on.

@@ -96,7 +96,7 @@ func (s *pass) processes(c *runtime.Container) ([]*probes.Process, probes.CapSet
 	if !inContainerCgroup(init, c.ID) {
 		return nil, all, fmt.Errorf("pid %d: %w", c.PID, errPIDReused)
 	}
-	pids, err := s.fs.ContainerPIDs(c.PID)
+	pids, err := s.sess.ContainerPIDs(c.PID)
 	if err != nil {
 		return nil, all, err
 	}

@@ -199,7 +199,7 @@ func (s *pass) searchHideouts(ctx context.Context, snap *runtime.Snapshot) error
 	r, k, host := s.r, s.k, s.host
 	for _, sb := range snap.Sandboxes {
 		if sb.PID > 0 {
-			k.addPIDs(s.fs, sb.PID)
+			k.addPIDs(s.sess, sb.PID)
 		}
 	}
 	named := map[string]ContainerRef{}
@@ -215,7 +215,7 @@ func (s *pass) searchHideouts(ctx context.Context, snap *runtime.Snapshot) error
 			}
 			if p.IsHost(host, probes.NSPID) && p.IsHost(host, probes.NSNet) {
 				r.Findings = append(r.Findings, hideout{keys: []string{"host namespaces"}, procs: []*probes.Process{p}}.finding(k, t.ref, true))
-				k.addPIDs(s.fs, t.pid)
+				k.addPIDs(s.sess, t.pid)
 				continue
 			}
 			for _, key := range foreignNS(p, host) {
@@ -241,9 +241,9 @@ func (s *pass) searchHideouts(ctx context.Context, snap *runtime.Snapshot) error
 }
 
 // addPIDs marks the processes of the container whose init is pid as known.
-func (k *known) addPIDs(fs probes.FS, pid int) {
+func (k *known) addPIDs(sess *probes.Session, pid int) {
 	k.pids[pid] = true
-	pids, _ := fs.ContainerPIDs(pid)
+	pids, _ := sess.ContainerPIDs(pid)
 	for _, p := range pids {
 		k.pids[p] = true
 	}

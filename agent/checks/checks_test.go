@@ -192,6 +192,12 @@ var fixtures = map[string]struct{ pass, fail []fixture }{
 				userns(t, s)
 				s.Processes[0].Namespaces[probes.NSUser] = hostNS[probes.NSUser]
 			}},
+			{name: "hostUsers false but the user namespace maps the host's root", layer: LayerProcess, severity: High, pid: 4242, mut: func(t *testing.T, s *Subject) {
+				userns(t, s)
+				p := s.Processes[0]
+				p.UIDMap = []probes.IDMapping{{Inside: 0, Outside: 0, Length: 65536}}
+				p.UID = probes.IDs{1000, 1000, 1000, 1000}
+			}},
 		},
 	},
 	"readonly-rootfs": {

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,9 +25,11 @@ type Options struct {
 	// Dir holds everything the instance writes (root, state, socket, config,
 	// CNI config and IPAM data). Required.
 	Dir string
-	// Binary is the containerd executable; default "containerd" on PATH.
+	// Binary is the containerd executable; default $RTAUDIT_CONTAINERD,
+	// else "containerd" on PATH.
 	Binary string
-	// Runc is the OCI runtime binary; default "runc" on PATH.
+	// Runc is the OCI runtime binary; default $RTAUDIT_RUNC, else "runc"
+	// on PATH.
 	Runc string
 	// CNIBinDir holds the CNI plugins; default /usr/lib/cni.
 	CNIBinDir string
@@ -68,6 +71,10 @@ type Containerd struct {
 // v2 built from the module proxy (its shim beside it).
 const ContainerdEnv = "RTAUDIT_CONTAINERD"
 
+// RuncEnv names another runc binary for the harness, such as the v1.5.2
+// test/runc.sh builds (user-namespaced pods need runc 1.2 or later).
+const RuncEnv = "RTAUDIT_RUNC"
+
 func (o *Options) complete() error {
 	if o.Dir == "" {
 		return errors.New("harness: Options.Dir is required")
@@ -87,6 +94,9 @@ func (o *Options) complete() error {
 		o.Binary = "containerd"
 	}
 	if o.Runc == "" {
+		o.Runc = os.Getenv(RuncEnv)
+	}
+	if o.Runc == "" {
 		o.Runc = "runc"
 	}
 	if o.CNIBinDir == "" {
@@ -104,8 +114,8 @@ func CheckPrerequisites(o Options) error {
 	if err := o.complete(); err != nil && o.Dir != "" {
 		return err
 	}
-	if o.Binary == "" {
-		o.Binary, o.Runc, o.CNIBinDir = "containerd", "runc", "/usr/lib/cni"
+	if o.Binary == "" { // no Dir: complete stopped before the defaults
+		o.Binary, o.Runc, o.CNIBinDir = cmp.Or(os.Getenv(ContainerdEnv), "containerd"), cmp.Or(os.Getenv(RuncEnv), "runc"), "/usr/lib/cni"
 	}
 	bins := []struct{ name, pkg string }{
 		{o.Binary, "containerd"},
@@ -169,6 +179,15 @@ func StartContainerd(ctx context.Context, o Options) (*Containerd, error) {
 		if o.CgroupParent == "" {
 			o.CgroupParent = fmt.Sprintf("/rtaudit-%d", n)
 		}
+	}
+	// Traversable by all (as /run/containerd is): the root of a
+	// user-namespaced pod is an unprivileged host UID that must reach its
+	// rootfs under state/. os.MkdirTemp makes 0700 directories.
+	if err := os.MkdirAll(o.Dir, 0o711); err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	if err := os.Chmod(o.Dir, 0o711); err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
 	}
 	if err := writeConfig(lay, o); err != nil {
 		return nil, fmt.Errorf("harness: write config: %w", err)

@@ -11,6 +11,10 @@
 //   - Launcher: Pod manifest → RunPodSandbox/CreateContainer/StartContainer with
 //     the kubelet's translation rules (see translate.go), optionally
 //     mistranslating one named field on purpose (see mistranslate.go).
+//   - User-namespaced pods (hostUsers: false) on a runtime whose CRI Status
+//     says it supports them (containerd 2 with runc 1.2+: RTAUDIT_CONTAINERD,
+//     RTAUDIT_RUNC), each with its own block of 65536 host IDs from 1<<20
+//     (see userns.go); refused with the kubelet's error elsewhere.
 //
 // It is test infrastructure: product packages (agent/..., probes, cmd/rtaudit)
 // must not import it, and it must not import them either, so the auditor is

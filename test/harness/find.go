@@ -56,8 +56,12 @@ func (l *Launcher) FindContainer(ctx context.Context, namespace, name, container
 	return "", fmt.Errorf("harness: pod %s/%s has no running container %q", namespace, name, container)
 }
 
-// DeleteSandbox stops and removes a sandbox by ID.
+// DeleteSandbox stops and removes a sandbox by ID, freeing its user
+// namespace IDs.
 func (l *Launcher) DeleteSandbox(ctx context.Context, id string) error {
+	if st, err := l.rt.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id}); err == nil && l.userns != nil {
+		defer l.userns.release(st.GetStatus().GetMetadata().GetUid())
+	}
 	if _, err := l.rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id}); err != nil {
 		return fmt.Errorf("harness: stop sandbox %s: %w", id, err)
 	}

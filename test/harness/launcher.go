@@ -22,6 +22,9 @@ type Launcher struct {
 	node Node
 	// volumes holds emptyDir directories, one subdirectory per pod UID.
 	volumes string
+	// userns hands out host ID blocks to hostUsers: false pods; nil
+	// without an instance directory.
+	userns *usernsAllocator
 }
 
 // NewLauncher returns a launcher on a running instance.
@@ -44,6 +47,7 @@ func NewLauncher(c *Containerd) (*Launcher, error) {
 			MemoryCapacity: memoryCapacity(),
 		},
 		volumes: filepath.Join(c.opts.Dir, "volumes"),
+		userns:  newUsernsAllocator(c, rt),
 	}, nil
 }
 
@@ -89,7 +93,8 @@ type Pod struct {
 	// Mistranslated names the field mistranslated on purpose, "" if none.
 	Mistranslated string
 
-	l *Launcher
+	l    *Launcher
+	node Node // the launcher's, with this pod's user namespace
 }
 
 // defaultPod applies the API server defaults the translation depends on.
@@ -137,11 +142,16 @@ func (l *Launcher) Run(ctx context.Context, in *corev1.Pod, opts ...Option) (*Po
 	if ro.mis != nil && ro.mis.Field == "runAsNonRoot" {
 		translated = withoutRunAsNonRoot(pod)
 	}
-	sb, err := SandboxConfig(translated, l.node)
+	node, err := l.podNode(ctx, pod)
 	if err != nil {
 		return nil, fmt.Errorf("harness: pod %s: %w", pod.Name, err)
 	}
-	p := &Pod{Spec: pod, SandboxConfig: sb, Containers: map[string]string{}, Configs: map[string]*runtimeapi.ContainerConfig{}, l: l}
+	sb, err := SandboxConfig(translated, node)
+	if err != nil {
+		l.releaseUserns(pod)
+		return nil, fmt.Errorf("harness: pod %s: %w", pod.Name, err)
+	}
+	p := &Pod{Spec: pod, SandboxConfig: sb, Containers: map[string]string{}, Configs: map[string]*runtimeapi.ContainerConfig{}, l: l, node: node}
 	if ro.mis != nil {
 		p.Mistranslated = ro.mis.Field
 		if sandboxLevel[ro.mis.Field] {
@@ -159,6 +169,7 @@ func (l *Launcher) Run(ctx context.Context, in *corev1.Pod, opts ...Option) (*Po
 	}
 	resp, err := l.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: sb, RuntimeHandler: handler})
 	if err != nil {
+		l.releaseUserns(pod)
 		return nil, fmt.Errorf("harness: RunPodSandbox %s: %w", pod.Name, err)
 	}
 	p.SandboxID = resp.PodSandboxId
@@ -190,6 +201,28 @@ func (l *Launcher) Run(ctx context.Context, in *corev1.Pod, opts ...Option) (*Po
 	return p, nil
 }
 
+// podNode is the launcher's node settings with the pod's user namespace
+// resolved once (ID block claimed, runtime support checked), so the
+// sandbox and every container get the same mappings.
+func (l *Launcher) podNode(ctx context.Context, pod *corev1.Pod) (Node, error) {
+	node := l.node
+	if !wantsUserNamespace(pod) || l.userns == nil {
+		return node, nil
+	}
+	userns, err := l.userns.mappings(ctx, pod)
+	if err != nil {
+		return node, err
+	}
+	node.UserNamespace = func(*corev1.Pod) (*runtimeapi.UserNamespace, error) { return userns, nil }
+	return node, nil
+}
+
+func (l *Launcher) releaseUserns(pod *corev1.Pod) {
+	if l.userns != nil && wantsUserNamespace(pod) {
+		l.userns.release(string(pod.UID))
+	}
+}
+
 func withoutRunAsNonRoot(pod *corev1.Pod) *corev1.Pod {
 	out := pod.DeepCopy()
 	if out.Spec.SecurityContext != nil {
@@ -214,7 +247,7 @@ func (l *Launcher) startContainer(ctx context.Context, p *Pod, pod *corev1.Pod, 
 	if err != nil {
 		return "", fmt.Errorf("harness: container %s: %w", c.Name, err)
 	}
-	cfg, err := ContainerConfig(pod, c, ref, user, l.node, mounts)
+	cfg, err := ContainerConfig(pod, c, ref, user, p.node, mounts)
 	if err != nil {
 		return "", fmt.Errorf("harness: container %s: %w", c.Name, err)
 	}
@@ -334,6 +367,7 @@ func (p *Pod) Delete(ctx context.Context) error {
 		return fmt.Errorf("harness: remove sandbox %s: %w", p.Spec.Name, err)
 	}
 	_ = os.RemoveAll(filepath.Join(p.l.volumes, string(p.Spec.UID)))
+	p.l.releaseUserns(p.Spec)
 	p.SandboxID = ""
 	return nil
 }

@@ -15,7 +15,10 @@ import (
 type Mistranslation struct {
 	Field       string
 	Description string
-	apply       func(sb *runtimeapi.PodSandboxConfig, c *runtimeapi.ContainerConfig)
+	// NeedsUserNamespaces: the field only exists on a runtime that runs
+	// user-namespaced pods (containerd 2, runc 1.2 or later).
+	NeedsUserNamespaces bool
+	apply               func(sb *runtimeapi.PodSandboxConfig, c *runtimeapi.ContainerConfig)
 }
 
 func nsOpts(sc **runtimeapi.NamespaceOption) *runtimeapi.NamespaceOption {
@@ -95,6 +98,17 @@ var mistranslations = map[string]Mistranslation{
 				nsOpts(&c.Linux.SecurityContext.NamespaceOptions).Ipc = runtimeapi.NamespaceMode_NODE
 			}
 		}},
+	"hostUsers": {Description: "pod shares the node's user namespace: root inside is root on the node",
+		NeedsUserNamespaces: true,
+		apply: func(sb *runtimeapi.PodSandboxConfig, c *runtimeapi.ContainerConfig) {
+			sandboxNS(sb).UsernsOptions = &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE}
+			if c != nil {
+				nsOpts(&c.Linux.SecurityContext.NamespaceOptions).UsernsOptions = &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE}
+				for _, m := range c.Mounts {
+					m.UidMappings, m.GidMappings = nil, nil
+				}
+			}
+		}},
 	"seccomp": {Description: "container runs Unconfined instead of its seccomp profile",
 		apply: func(_ *runtimeapi.PodSandboxConfig, c *runtimeapi.ContainerConfig) {
 			c.Linux.SecurityContext.Seccomp = &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_Unconfined}
@@ -108,13 +122,22 @@ var mistranslations = map[string]Mistranslation{
 
 // sandboxLevel lists the fields whose mistranslation also changes the
 // sandbox config.
-var sandboxLevel = map[string]bool{"privileged": true, "hostNetwork": true, "hostPID": true, "hostIPC": true}
+var sandboxLevel = map[string]bool{"privileged": true, "hostNetwork": true, "hostPID": true, "hostIPC": true, "hostUsers": true}
 
-// MistranslationFields lists the fields WithMistranslation accepts, sorted.
-func MistranslationFields() []string {
-	out := make([]string, 0, len(mistranslations))
-	for k := range mistranslations {
-		out = append(out, k)
+// MistranslationFields lists the fields WithMistranslation accepts on any
+// lab runtime, sorted; UsernsMistranslationFields lists the others.
+func MistranslationFields() []string { return fieldsWhere(false) }
+
+// UsernsMistranslationFields lists the fields that need a runtime with
+// user namespaces (Mistranslation.NeedsUserNamespaces), sorted.
+func UsernsMistranslationFields() []string { return fieldsWhere(true) }
+
+func fieldsWhere(userns bool) []string {
+	var out []string
+	for k, m := range mistranslations {
+		if m.NeedsUserNamespaces == userns {
+			out = append(out, k)
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -125,7 +148,7 @@ func MistranslationFields() []string {
 func LookupMistranslation(field string) (Mistranslation, error) {
 	m, ok := mistranslations[field]
 	if !ok {
-		return Mistranslation{}, fmt.Errorf("harness: unknown mistranslation field %q (want one of %s)", field, strings.Join(MistranslationFields(), ", "))
+		return Mistranslation{}, fmt.Errorf("harness: unknown mistranslation field %q (want one of %s)", field, strings.Join(append(MistranslationFields(), UsernsMistranslationFields()...), ", "))
 	}
 	m.Field = field
 	return m, nil

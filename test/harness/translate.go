@@ -41,6 +41,11 @@ type Node struct {
 	SeccompProfileRoot string
 	// MemoryCapacity in bytes, for the burstable oom_score_adj heuristic.
 	MemoryCapacity int64
+	// UserNamespace is the kubelet's GetOrCreateUserNamespaceMappings for
+	// a pod with hostUsers: false: its ID mappings in mode POD, or the
+	// reason the runtime cannot run it. Nil: hostUsers: false is refused
+	// (a runtime without user namespaces, such as containerd 1.6).
+	UserNamespace func(pod *corev1.Pod) (*runtimeapi.UserNamespace, error)
 }
 
 // ImageUser is what CRI ImageStatus reports as the image's user
@@ -128,16 +133,33 @@ func cloneBool(p *bool) *bool {
 // namespaceOptions follows kuberuntime/util/util.go NamespacesForPod: IPC and
 // network are NODE for hostIPC/hostNetwork else POD; PID is NODE for hostPID,
 // POD for shareProcessNamespace, else CONTAINER. With UserNamespacesSupport
-// (GA) and hostUsers unset or true, the user namespace mode is NODE.
-func namespaceOptions(pod *corev1.Pod) (*runtimeapi.NamespaceOption, error) {
-	if pod.Spec.HostUsers != nil && !*pod.Spec.HostUsers {
-		return nil, errors.New("hostUsers: false needs a runtime with user namespace support; containerd 1.6 has none")
+// (GA) and hostUsers unset or true, the user namespace mode is NODE; with
+// hostUsers: false it is POD with the pod's ID mappings (node.UserNamespace),
+// and the API server's validateHostUsers forbids the host namespaces.
+func namespaceOptions(pod *corev1.Pod, node Node) (*runtimeapi.NamespaceOption, error) {
+	userns := &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE}
+	if wantsUserNamespace(pod) {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"hostNetwork", pod.Spec.HostNetwork}, {"hostPID", pod.Spec.HostPID}, {"hostIPC", pod.Spec.HostIPC}} {
+			if f.set {
+				return nil, fmt.Errorf("spec.%s: Forbidden: when `hostUsers` is false", f.name)
+			}
+		}
+		if node.UserNamespace == nil {
+			return nil, fmt.Errorf("%w (containerd 1.6 has none: use containerd 2 and runc 1.2 or later)", ErrNoUserNamespaces)
+		}
+		var err error
+		if userns, err = node.UserNamespace(pod); err != nil {
+			return nil, err
+		}
 	}
 	ns := &runtimeapi.NamespaceOption{
 		Network:       runtimeapi.NamespaceMode_POD,
 		Pid:           runtimeapi.NamespaceMode_CONTAINER,
 		Ipc:           runtimeapi.NamespaceMode_POD,
-		UsernsOptions: &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE},
+		UsernsOptions: userns,
 	}
 	if pod.Spec.HostNetwork {
 		ns.Network = runtimeapi.NamespaceMode_NODE
@@ -253,7 +275,7 @@ func SandboxConfig(pod *corev1.Pod, node Node) (*runtimeapi.PodSandboxConfig, er
 		if psc.RunAsGroup != nil {
 			lsc.RunAsGroup = &runtimeapi.Int64Value{Value: *psc.RunAsGroup}
 		}
-		ns, err := namespaceOptions(pod)
+		ns, err := namespaceOptions(pod, node)
 		if err != nil {
 			return nil, err
 		}
@@ -497,7 +519,7 @@ func ContainerSecurityContext(pod *corev1.Pod, c *corev1.Container, img ImageUse
 		}
 		sc.RunAsUsername = img.Username
 	}
-	if sc.NamespaceOptions, err = namespaceOptions(pod); err != nil {
+	if sc.NamespaceOptions, err = namespaceOptions(pod, node); err != nil {
 		return nil, err
 	}
 	if sc.SupplementalGroups, sc.SupplementalGroupsPolicy, err = podSupplementalGroups(pod.Spec.SecurityContext); err != nil {
@@ -548,6 +570,7 @@ func ContainerConfig(pod *corev1.Pod, c *corev1.Container, imageRef string, img 
 			SecurityContext: sc,
 		},
 	}
+	idmapMounts(cfg.Mounts, sc.NamespaceOptions)
 	return cfg, nil
 }
 

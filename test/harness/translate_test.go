@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -183,8 +184,9 @@ spec:
 	}
 	no := false
 	pod.Spec.HostUsers = &no
-	if _, err := SandboxConfig(pod, Node{}); err == nil {
-		t.Error("hostUsers: false accepted")
+	pod.Spec.HostNetwork, pod.Spec.HostPID = false, false
+	if _, err := SandboxConfig(pod, Node{}); !errors.Is(err, ErrNoUserNamespaces) {
+		t.Errorf("hostUsers: false on a node without user namespaces: %v, want %v", err, ErrNoUserNamespaces)
 	}
 }
 

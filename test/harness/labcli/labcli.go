@@ -68,9 +68,13 @@ func Run(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "%s %s\n%s %s\n", harness.BusyboxImage, a.Busybox, harness.PauseImage, a.Pause)
 		return nil
 	case "fields":
-		for _, f := range harness.MistranslationFields() {
+		for _, f := range append(harness.MistranslationFields(), harness.UsernsMistranslationFields()...) {
 			m, _ := harness.LookupMistranslation(f)
-			fmt.Fprintf(out, "%-25s %s\n", f, m.Description)
+			note := ""
+			if m.NeedsUserNamespaces {
+				note = " (needs containerd 2 and runc 1.2+)"
+			}
+			fmt.Fprintf(out, "%-25s %s%s\n", f, m.Description, note)
 		}
 		return nil
 	case "run":

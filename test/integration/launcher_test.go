@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rtaudit/rtaudit/test/harness"
+	mx "github.com/rtaudit/rtaudit/test/matrix"
 )
 
 // Capability bits used below (linux/capability.h).
@@ -22,15 +23,11 @@ const (
 	containerdDefaultCaps = 0xa80425fb
 )
 
-// podYAML wraps a pod spec body (indented by two spaces under spec:).
-func podYAML(name, spec string) string {
-	return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  labels: {app: matrix}\nspec:\n" + spec
-}
+// podYAML and sleeper are the matrix package's, under the names the
+// other integration tests use.
+func podYAML(name, spec string) string { return mx.PodYAML(name, spec) }
 
-const sleeper = `  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-`
+const sleeper = mx.Sleeper
 
 // launch runs a pod, deletes it at the end of the test and returns it with
 // the kernel state of its "main" container.
@@ -82,24 +79,41 @@ func nodeState(t *testing.T, lab *harness.Lab) kstate {
 	return readState(t, lab.PID())
 }
 
-// matrixCase is one pod of the launcher matrix and the kernel state it must
-// produce. The same pods, declared as manifests, must give the audit no
-// finding (audit_test.go), except those in matrixDrift.
+// matrixCase is one pod of the matrix (test/matrix) and the kernel state
+// the launcher must produce for it. The same pods, declared as manifests,
+// must give the audit no finding (audit_test.go), except those in
+// matrixDrift.
 type matrixCase struct {
 	name  string
 	spec  string
 	check func(t *testing.T, s kstate)
 }
 
-// matrixDrift are the matrix pods whose kernel state is a real drift from
-// their spec, with the check that must report it: the setuid-root helper
-// turns UID 1000 into effective UID 0 in a pod that allows escalation.
-var matrixDrift = map[string]string{"setuid-escalates": "run-as-user"}
+// matrixDrift are the matrix pods that are real drift (test/matrix).
+var matrixDrift = mx.Drift
 
+// matrix pairs every matrix pod with its kernel assertions; a pod without
+// one fails the test (TestMatrixChecksComplete).
 func matrix(t *testing.T, node kstate) []matrixCase {
-	nodeBnd := node.hex(t, "CapBnd")
-	return []matrixCase{
-		{"defaults", "  containers:\n" + sleeper, func(t *testing.T, s kstate) {
+	t.Helper()
+	checks := matrixChecks(node)
+	var out []matrixCase
+	for _, c := range mx.Cases {
+		check, ok := checks[c.Name]
+		if !ok {
+			t.Errorf("matrix pod %q has no kernel check in matrixChecks", c.Name)
+			continue
+		}
+		out = append(out, matrixCase{name: c.Name, spec: c.Spec, check: check})
+	}
+	return out
+}
+
+// matrixChecks are the kernel assertions per matrix pod name, against the
+// node's own state (containerd's namespaces and bounding set).
+func matrixChecks(node kstate) map[string]func(t *testing.T, s kstate) {
+	return map[string]func(t *testing.T, s kstate){
+		"defaults": func(t *testing.T, s kstate) {
 			want(t, s.status["Uid"], "0 0 0 0")
 			wantHex(t, s, "CapEff", containerdDefaultCaps)
 			wantHex(t, s, "CapBnd", containerdDefaultCaps)
@@ -121,28 +135,18 @@ func matrix(t *testing.T, node kstate) []matrixCase {
 			if m, ok := s.hasMount("/proc/sys"); !ok || !contains(m.opts, "ro") {
 				t.Errorf("/proc/sys is not read-only: %+v", m)
 			}
-		}},
-		{"run-as-user-group", `  securityContext: {runAsUser: 1000, runAsGroup: 3000}
-  containers:
-` + sleeper, func(t *testing.T, s kstate) {
+		},
+		"run-as-user-group": func(t *testing.T, s kstate) {
 			want(t, s.status["Uid"], "1000 1000 1000 1000")
 			want(t, s.status["Gid"], "3000 3000 3000 3000")
 			wantHex(t, s, "CapEff", 0)
 			wantHex(t, s, "CapBnd", containerdDefaultCaps)
-		}},
-		{"container-overrides-pod", `  securityContext: {runAsUser: 1000, runAsGroup: 3000}
-  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-    securityContext: {runAsUser: 2000, runAsGroup: 4000}
-`, func(t *testing.T, s kstate) {
+		},
+		"container-overrides-pod": func(t *testing.T, s kstate) {
 			want(t, s.status["Uid"], "2000 2000 2000 2000")
 			want(t, s.status["Gid"], "4000 4000 4000 4000")
-		}},
-		{"supplemental-and-fs-group", `  securityContext: {runAsUser: 1000, runAsGroup: 1000, supplementalGroups: [4000, 5000], fsGroup: 6000}
-  containers:
-` + sleeper, func(t *testing.T, s kstate) {
+		},
+		"supplemental-and-fs-group": func(t *testing.T, s kstate) {
 			g := s.groups()
 			for _, w := range []string{"4000", "5000", "6000"} {
 				if !contains(g, w) {
@@ -152,119 +156,65 @@ func matrix(t *testing.T, node kstate) []matrixCase {
 			if contains(g, "0") {
 				t.Errorf("Groups %v include 0", g)
 			}
-		}},
-		{"drop-all", `  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-    securityContext: {capabilities: {drop: [ALL]}}
-`, func(t *testing.T, s kstate) {
+		},
+		"drop-all": func(t *testing.T, s kstate) {
 			want(t, s.status["Uid"], "0 0 0 0")
 			wantHex(t, s, "CapEff", 0)
 			wantHex(t, s, "CapBnd", 0)
-		}},
-		{"drop-all-add-one", `  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-    securityContext: {capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}}
-`, func(t *testing.T, s kstate) {
+		},
+		"drop-all-add-one": func(t *testing.T, s kstate) {
 			wantHex(t, s, "CapEff", capNetBindService)
 			wantHex(t, s, "CapBnd", capNetBindService)
-		}},
-		{"add-sys-admin-drop-net-raw", `  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-    securityContext: {capabilities: {add: [SYS_ADMIN], drop: [NET_RAW]}}
-`, func(t *testing.T, s kstate) {
+		},
+		"add-sys-admin-drop-net-raw": func(t *testing.T, s kstate) {
 			wantHex(t, s, "CapEff", (containerdDefaultCaps|capSysAdmin)&^capNetRaw)
-		}},
-		{"no-privilege-escalation", `  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-    securityContext: {allowPrivilegeEscalation: false}
-`, func(t *testing.T, s kstate) {
+		},
+		"no-privilege-escalation": func(t *testing.T, s kstate) {
 			want(t, s.status["NoNewPrivs"], "1")
-		}},
-		{"setuid-blocked-by-nnp", `  securityContext: {runAsUser: 1000, runAsGroup: 1000}
-  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [/usr/local/bin/escalate, hold]
-    securityContext: {allowPrivilegeEscalation: false}
-`, func(t *testing.T, s kstate) {
+		},
+		"setuid-blocked-by-nnp": func(t *testing.T, s kstate) {
 			want(t, s.status["NoNewPrivs"], "1")
 			want(t, s.status["Uid"], "1000 1000 1000 1000")
-		}},
-		{"setuid-escalates", `  securityContext: {runAsUser: 1000, runAsGroup: 1000}
-  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [/usr/local/bin/escalate, hold]
-`, func(t *testing.T, s kstate) {
+		},
+		"setuid-escalates": func(t *testing.T, s kstate) {
 			want(t, s.status["NoNewPrivs"], "0")
 			want(t, s.status["Uid"], "1000 0 0 0")
-		}},
-		{"privileged", `  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-    securityContext: {privileged: true}
-`, func(t *testing.T, s kstate) {
+		},
+		"privileged": func(t *testing.T, s kstate) {
+			nodeBnd := node.hex(t, "CapBnd")
 			wantHex(t, s, "CapEff", nodeBnd)
 			wantHex(t, s, "CapBnd", nodeBnd)
 			want(t, s.status["Seccomp"], "0")
 			if _, ok := s.hasMount("/proc/keys"); ok {
 				t.Error("/proc/keys masked in a privileged container")
 			}
-		}},
-		{"read-only-root", `  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-    securityContext: {readOnlyRootFilesystem: true}
-`, func(t *testing.T, s kstate) {
+		},
+		"read-only-root": func(t *testing.T, s kstate) {
 			if !s.rootReadOnly() {
 				t.Error("root is read-write")
 			}
-		}},
-		{"host-network", "  hostNetwork: true\n  containers:\n" + sleeper, func(t *testing.T, s kstate) {
+		},
+		"host-network": func(t *testing.T, s kstate) {
 			want(t, s.ns["net"], node.ns["net"])
 			want(t, s.ns["uts"], node.ns["uts"])
 			notEqual(t, "pid", s.ns["pid"], node.ns["pid"])
 			notEqual(t, "ipc", s.ns["ipc"], node.ns["ipc"])
-		}},
-		{"host-pid", "  hostPID: true\n  containers:\n" + sleeper, func(t *testing.T, s kstate) {
+		},
+		"host-pid": func(t *testing.T, s kstate) {
 			want(t, s.ns["pid"], node.ns["pid"])
 			notEqual(t, "net", s.ns["net"], node.ns["net"])
-		}},
-		{"host-ipc", "  hostIPC: true\n  containers:\n" + sleeper, func(t *testing.T, s kstate) {
+		},
+		"host-ipc": func(t *testing.T, s kstate) {
 			want(t, s.ns["ipc"], node.ns["ipc"])
 			notEqual(t, "pid", s.ns["pid"], node.ns["pid"])
-		}},
-		{"seccomp-runtime-default", `  securityContext: {seccompProfile: {type: RuntimeDefault}}
-  containers:
-` + sleeper, func(t *testing.T, s kstate) {
+		},
+		"seccomp-runtime-default": func(t *testing.T, s kstate) {
 			want(t, s.status["Seccomp"], "2")
-		}},
-		{"container-seccomp-overrides-pod", `  securityContext: {seccompProfile: {type: RuntimeDefault}}
-  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-    securityContext: {seccompProfile: {type: Unconfined}}
-`, func(t *testing.T, s kstate) {
+		},
+		"container-seccomp-overrides-pod": func(t *testing.T, s kstate) {
 			want(t, s.status["Seccomp"], "0")
-		}},
-		{"restricted-profile", `  securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
-  containers:
-  - name: main
-    image: rtaudit.local/busybox:test
-    command: [sleep, "3600"]
-    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, readOnlyRootFilesystem: true}
-`, func(t *testing.T, s kstate) {
+		},
+		"restricted-profile": func(t *testing.T, s kstate) {
 			want(t, s.status["Uid"], "1000 1000 1000 1000")
 			wantHex(t, s, "CapBnd", 0)
 			want(t, s.status["NoNewPrivs"], "1")
@@ -272,7 +222,22 @@ func matrix(t *testing.T, node kstate) []matrixCase {
 			if !s.rootReadOnly() {
 				t.Error("root is read-write")
 			}
-		}},
+		},
+	}
+}
+
+// TestMatrixChecksComplete: every matrix pod has kernel assertions, and
+// every assertion names a matrix pod.
+func TestMatrixChecksComplete(t *testing.T) {
+	checks := matrixChecks(kstate{})
+	for _, c := range mx.Cases {
+		if _, ok := checks[c.Name]; !ok {
+			t.Errorf("matrix pod %q has no kernel check", c.Name)
+		}
+		delete(checks, c.Name)
+	}
+	for name := range checks {
+		t.Errorf("kernel check %q names no matrix pod", name)
 	}
 }
 

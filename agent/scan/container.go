@@ -46,9 +46,13 @@ func (s *pass) audit(c *runtime.Container, sb *runtime.Sandbox) []*probes.Proces
 	subj.HostRoot = s.hostRoot
 	subj.HostPaths = s.hostPathsFor(subj.MaskedPathCandidates())
 	s.declare(subj, c, d)
+	from := subj.DeclaredFrom
+	if subj.Declared == nil {
+		from = declared.FromCRI // undeclared: judged against its own CRI config
+	}
 	r.Containers = append(r.Containers, ContainerSummary{
 		ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, PodUID: c.Pod.UID, Container: c.Name,
-		State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: subj.DeclaredFrom,
+		State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: from,
 	})
 	r.Findings = append(r.Findings, checks.Evaluate(subj)...)
 	return procs

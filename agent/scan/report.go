@@ -50,6 +50,9 @@ type ContainerSummary struct {
 	State        string `json:"state"`
 	PID          int    `json:"pid"`
 	Processes    int    `json:"processes"`
+	// DeclaredFrom is where the expectation came from: "cri" for a
+	// container no configured source declares (an undeclared-container
+	// finding says so) as for one judged against its CRI config by choice.
 	DeclaredFrom string `json:"declaredFrom"`
 }
 

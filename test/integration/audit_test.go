@@ -225,4 +225,7 @@ func TestAuditUndeclaredContainer(t *testing.T) {
 	if got, want := drifts(r), []string{"undeclared-container/cri/0"}; !slices.Equal(got, want) {
 		t.Errorf("findings %v, want %v:%s", got, want, dump(r))
 	}
+	if len(r.Containers) != 1 || r.Containers[0].DeclaredFrom != declared.FromCRI {
+		t.Errorf("containers %+v: want the undeclared one judged (declaredFrom) against its CRI config", r.Containers)
+	}
 }

@@ -229,3 +229,31 @@ func TestAuditUndeclaredContainer(t *testing.T) {
 		t.Errorf("containers %+v: want the undeclared one judged (declaredFrom) against its CRI config", r.Containers)
 	}
 }
+
+// TestAuditUndeclaredHostMount: a pod that runs with the runtime's socket
+// mounted in, where its manifest declares no such volume, is a host-mounts
+// finding at the cri layer (the CRI config carried the mount).
+func TestAuditUndeclaredHostMount(t *testing.T) {
+	lab := harness.SharedLab(t)
+	const spec = `  volumes: [{name: sock, hostPath: {path: %s, type: Socket}}]
+  containers:
+  - name: main
+    image: rtaudit.local/busybox:test
+    command: [sleep, "3600"]
+    volumeMounts: [{name: sock, mountPath: /run/containerd/containerd.sock}]
+`
+	a := launchDeclared(t, lab, podYAML("host-sock", fmt.Sprintf(spec, lab.Address())))
+	// As declared, the socket mount is policy, not drift.
+	if got := drifts(scanOf(t, lab, a)); len(got) != 0 {
+		t.Fatalf("declared socket mount: findings %v, want none", got)
+	}
+	// Declared without it: drift.
+	bare, err := harness.ParsePod([]byte(podYAML("host-sock", "  containers:\n"+sleeper)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := scanOf(t, lab, audited{pod: a.pod, manifest: bare})
+	if got, want := drifts(r), []string{"host-mounts/cri/0"}; !slices.Equal(got, want) {
+		t.Errorf("findings %v, want %v:%s", got, want, dump(r))
+	}
+}

@@ -42,14 +42,14 @@ type ContainerRef struct {
 
 // ContainerSummary is one audited container.
 type ContainerSummary struct {
-	ID           string `json:"id"`
-	Namespace    string `json:"namespace"`
-	Pod          string `json:"pod"`
-	PodUID       string `json:"podUID"`
-	Container    string `json:"container"`
-	State        string `json:"state"`
-	PID          int    `json:"pid"`
-	Processes    int    `json:"processes"`
+	ID        string `json:"id"`
+	Namespace string `json:"namespace"`
+	Pod       string `json:"pod"`
+	PodUID    string `json:"podUID"`
+	Container string `json:"container"`
+	State     string `json:"state"`
+	PID       int    `json:"pid"`
+	Processes int    `json:"processes"`
 	// DeclaredFrom is where the expectation came from: "cri" for a
 	// container no configured source declares (an undeclared-container
 	// finding says so) as for one judged against its CRI config by choice.

@@ -39,7 +39,20 @@ func scanNamespace(t *testing.T, c *cluster.Cluster, ns string) *scan.Report {
 	if len(r.Errors) > 0 {
 		t.Fatalf("containers not audited: %+v", r.Errors)
 	}
+	undeclared := map[string]bool{}
+	for _, f := range r.Findings {
+		if f.Check == "undeclared-container" {
+			undeclared[f.ContainerID] = true
+		}
+	}
 	for _, ctr := range r.Containers {
+		if undeclared[ctr.ID] {
+			// Judged against its own CRI config: the report says so.
+			if ctr.DeclaredFrom != declared.FromCRI {
+				t.Errorf("undeclared %s/%s/%s declared from %q, want %q", ctr.Namespace, ctr.Pod, ctr.Container, ctr.DeclaredFrom, declared.FromCRI)
+			}
+			continue
+		}
 		if ctr.DeclaredFrom != declared.FromKubeAPI {
 			t.Errorf("%s/%s/%s declared from %q, want %q", ctr.Namespace, ctr.Pod, ctr.Container, ctr.DeclaredFrom, declared.FromKubeAPI)
 		}

@@ -10,7 +10,10 @@
 //     imported into the CRI namespace "k8s.io".
 //   - Launcher: Pod manifest → RunPodSandbox/CreateContainer/StartContainer with
 //     the kubelet's translation rules (see translate.go), optionally
-//     mistranslating one named field on purpose (see mistranslate.go).
+//     mistranslating one named field on purpose (see mistranslate.go), and
+//     the kubelet's own mounts: its managed /etc/hosts (read-write) and a
+//     termination-message file per container (see podfiles.go). It does not
+//     emulate admission (no service-account token volume).
 //   - User-namespaced pods (hostUsers: false) on a runtime whose CRI Status
 //     says it supports them (containerd 2 with runc 1.2+: RTAUDIT_CONTAINERD,
 //     RTAUDIT_RUNC), each with its own block of 65536 host IDs from 1<<20

@@ -22,6 +22,9 @@ type Launcher struct {
 	node Node
 	// volumes holds emptyDir directories, one subdirectory per pod UID.
 	volumes string
+	// pods holds the kubelet's per-pod files (managed hosts file,
+	// termination-message files), one subdirectory per pod UID.
+	pods string
 	// userns hands out host ID blocks to hostUsers: false pods; nil
 	// without an instance directory.
 	userns *usernsAllocator
@@ -47,6 +50,7 @@ func NewLauncher(c *Containerd) (*Launcher, error) {
 			MemoryCapacity: memoryCapacity(),
 		},
 		volumes: filepath.Join(c.opts.Dir, "volumes"),
+		pods:    filepath.Join(c.opts.Dir, "pods"),
 		userns:  newUsernsAllocator(c, rt),
 	}, nil
 }
@@ -94,7 +98,8 @@ type Pod struct {
 	Mistranslated string
 
 	l    *Launcher
-	node Node // the launcher's, with this pod's user namespace
+	node Node     // the launcher's, with this pod's user namespace
+	ips  []string // the sandbox's IPs, as PodSandboxStatus reports them
 }
 
 // defaultPod applies the API server defaults the translation depends on.
@@ -179,6 +184,9 @@ func (l *Launcher) Run(ctx context.Context, in *corev1.Pod, opts ...Option) (*Po
 		_ = p.Delete(dctx)
 		return nil, err
 	}
+	if p.ips, err = l.sandboxIPs(ctx, p.SandboxID); err != nil {
+		return fail(fmt.Errorf("harness: pod %s: %w", pod.Name, err))
+	}
 	for i := range translated.Spec.InitContainers {
 		c := &translated.Spec.InitContainers[i]
 		id, err := l.startContainer(ctx, p, translated, c, sb, ro.mis)
@@ -243,7 +251,7 @@ func (l *Launcher) startContainer(ctx context.Context, p *Pod, pod *corev1.Pod, 
 	if err != nil {
 		return "", fmt.Errorf("harness: container %s: %w", c.Name, err)
 	}
-	mounts, err := l.mounts(pod, c)
+	mounts, err := l.mounts(pod, c, p.ips)
 	if err != nil {
 		return "", fmt.Errorf("harness: container %s: %w", c.Name, err)
 	}
@@ -292,9 +300,11 @@ func (l *Launcher) resolveImage(ctx context.Context, image string) (string, Imag
 	return st.Id, u, nil
 }
 
-// mounts provides emptyDir (a host directory per pod) and hostPath volumes;
-// other volume types are refused.
-func (l *Launcher) mounts(pod *corev1.Pod, c *corev1.Container) ([]*runtimeapi.Mount, error) {
+// mounts provides emptyDir (a host directory per pod) and hostPath volumes
+// (other volume types are refused), then, as the kubelet, its managed
+// /etc/hosts (see hostsMount; ips are the pod's) and the termination-message
+// file.
+func (l *Launcher) mounts(pod *corev1.Pod, c *corev1.Container, ips []string) ([]*runtimeapi.Mount, error) {
 	vols := map[string]corev1.Volume{}
 	for _, v := range pod.Spec.Volumes {
 		vols[v.Name] = v
@@ -328,7 +338,18 @@ func (l *Launcher) mounts(pod *corev1.Pod, c *corev1.Container) ([]*runtimeapi.M
 			Propagation:    runtimeapi.MountPropagation_PROPAGATION_PRIVATE,
 		})
 	}
-	return out, nil
+	hosts, err := l.hostsMount(pod, c, ips)
+	if err != nil {
+		return nil, fmt.Errorf("hosts file: %w", err)
+	}
+	if hosts != nil {
+		out = append(out, hosts)
+	}
+	term, err := l.terminationMount(pod, c)
+	if err != nil {
+		return nil, fmt.Errorf("termination message file: %w", err)
+	}
+	return append(out, term), nil
 }
 
 func (l *Launcher) waitExited(ctx context.Context, id, name string, timeout time.Duration) error {
@@ -367,6 +388,7 @@ func (p *Pod) Delete(ctx context.Context) error {
 		return fmt.Errorf("harness: remove sandbox %s: %w", p.Spec.Name, err)
 	}
 	_ = os.RemoveAll(filepath.Join(p.l.volumes, string(p.Spec.UID)))
+	_ = os.RemoveAll(p.l.podDir(p.Spec))
 	p.l.releaseUserns(p.Spec)
 	p.SandboxID = ""
 	return nil

@@ -236,14 +236,7 @@ func SandboxConfig(pod *corev1.Pod, node Node) (*runtimeapi.PodSandboxConfig, er
 		LogDirectory: filepath.Join(node.PodLogsDir, pod.Namespace+"_"+pod.Name+"_"+uid),
 	}
 	if !pod.Spec.HostNetwork {
-		host := pod.Name
-		if pod.Spec.Hostname != "" {
-			host = pod.Spec.Hostname
-		}
-		if len(host) > 63 {
-			host = strings.TrimRight(host[:63], "-.")
-		}
-		cfg.Hostname = host
+		cfg.Hostname = podHostname(pod)
 	}
 	for _, c := range pod.Spec.Containers {
 		for _, p := range c.Ports {

@@ -67,4 +67,16 @@ func TestChecksListsEveryCheck(t *testing.T) {
 			t.Errorf("checks output lacks %s or its rationale", c.ID)
 		}
 	}
+	code, out, _ = run("checks", "-o", "wide")
+	if code != ExitClean {
+		t.Fatalf("checks -o wide: exit %d", code)
+	}
+	for _, c := range checks.All() {
+		if !strings.Contains(out, c.Remediation) {
+			t.Errorf("checks -o wide lacks the remediation of %s", c.ID)
+		}
+	}
+	if code, _, _ = run("checks", "-o", "yaml"); code != ExitError {
+		t.Errorf("checks -o yaml: exit %d, want %d", code, ExitError)
+	}
 }

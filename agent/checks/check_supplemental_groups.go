@@ -44,9 +44,14 @@ func evalSupplementalGroups(s *Subject) []Finding {
 			return []Finding{s.finding(groupsCheck, Medium, LayerCRI, 0, "supplemental_groups_policy", string(policy), string(c.GroupsPolicy),
 				fmt.Sprintf("the CRI config has supplementalGroupsPolicy %s where %s says %s", c.GroupsPolicy, s.source(), policy))}
 		}
-		// The kubelet sends exactly fsGroup + supplementalGroups: the
-		// runtime merges the image's groups later, at the OCI layer.
-		if f, bad := groupsDiff(s, LayerCRI, nil, "supplemental_groups", declared, c.Groups, declared); bad {
+		// The kubelet sends exactly fsGroup + supplementalGroups (plus the
+		// GIDs of bound persistent volumes, which the spec does not show):
+		// the runtime merges the image's groups later, at the OCI layer.
+		limit := append([]int64{}, declared...) // non-nil: an upper bound
+		if b := s.baseline(); b != nil && b.VolumeGroups {
+			limit = nil
+		}
+		if f, bad := groupsDiff(s, LayerCRI, nil, "supplemental_groups", declared, c.Groups, limit); bad {
 			return []Finding{f}
 		}
 	}

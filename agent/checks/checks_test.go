@@ -884,3 +884,38 @@ func TestPrivilegedEphemeralIsInfo(t *testing.T) {
 		}
 	}
 }
+
+// The CRI config must carry exactly the declared groups, except that a pod
+// with persistent volume claims may get the volumes' GIDs too.
+func TestSupplementalGroupsAtCRI(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		pvc      bool
+		declared []int64
+		cri      []int64
+		want     []want
+	}{
+		{"exact", false, []int64{4000}, []int64{2000, 4000}, nil},
+		{"extra root group", false, []int64{4000}, []int64{0, 2000, 4000}, []want{{"supplemental-groups", LayerCRI, High, 0, "supplemental_groups"}}},
+		{"none declared, root group sent", false, nil, []int64{0, 2000}, []want{{"supplemental-groups", LayerCRI, High, 0, "supplemental_groups"}}},
+		{"a volume's GID with a PVC", true, []int64{4000}, []int64{2000, 4000, 5555}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := goodPod()
+			p.Spec.SecurityContext.SupplementalGroups = tc.declared
+			if tc.pvc {
+				p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{
+					PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}})
+			}
+			s := fromPod(t, p)
+			s.CRI.Linux.SecurityContext.SupplementalGroups = tc.cri
+			var got []Finding
+			for _, f := range Evaluate(s) {
+				if f.Check == "supplemental-groups" && f.Layer == LayerCRI {
+					got = append(got, f)
+				}
+			}
+			expectFindings(t, got, tc.want...)
+		})
+	}
+}

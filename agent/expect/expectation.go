@@ -57,6 +57,10 @@ type Expectation struct {
 	// supplementalGroups), sorted and unique: every process must have all.
 	Groups       []int64
 	GroupsPolicy GroupsPolicy
+	// VolumeGroups says the kubelet may add more groups than declared: a
+	// persistent volume's pv.beta.kubernetes.io/gid annotation, which the
+	// pod spec does not show.
+	VolumeGroups bool
 	// NonRoot is runAsNonRoot: UID 0 is forbidden.
 	NonRoot    bool
 	Privileged bool
@@ -168,6 +172,11 @@ func FromPod(pod *corev1.Pod, container string, d RuntimeDefaults) (*Expectation
 		}
 	}
 	e.Groups = uniqueSorted(e.Groups)
+	for _, v := range pod.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil {
+			e.VolumeGroups = true // pv.beta.kubernetes.io/gid of the bound PV
+		}
+	}
 
 	var add, drop []string
 	if sc.Capabilities != nil {

@@ -30,7 +30,8 @@ test: setup cluster-setup fmt-check vet cluster-build
 ## /var/cache/rtaudit); user-namespaced pods (hostUsers: false) run there.
 test-containerd-v2:
 	bin=$$(bash test/containerd-v2.sh) && runc=$$(bash test/runc.sh) && \
-	RTAUDIT_CONTAINERD=$$bin RTAUDIT_RUNC=$$runc $(GO) test -race -count=1 -timeout 20m ./test/integration/
+	RTAUDIT_CONTAINERD=$$bin RTAUDIT_RUNC=$$runc RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) \
+	$(GO) test -race -count=1 -timeout 20m ./test/integration/ ./test/groundtruth/
 
 ## unit: the tests that need neither root nor containerd.
 unit:

@@ -29,7 +29,7 @@ func evalSeccomp(s *Subject) []Finding {
 	b := s.baseline()
 	if c := s.criView(); c != nil && b != nil && !sameProfile(b.Seccomp, c.Seccomp) {
 		sev := modeSeverity(b.SeccompMode(), c.SeccompMode())
-		if sev == Info && b.SeccompMode() == c.SeccompMode() {
+		if sev == Info && b.SeccompMode() == probes.SeccompFilter && c.SeccompMode() == probes.SeccompFilter {
 			sev = Medium // another filter than declared
 		}
 		msg := fmt.Sprintf("the CRI config has seccomp profile %s where %s expects %s", showProfile(c.Seccomp), s.source(), showProfile(b.Seccomp))

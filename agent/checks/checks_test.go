@@ -739,6 +739,12 @@ func TestPrivilegedSuppressesDerived(t *testing.T) {
 	s.Processes[0].Mounts[1].ReadOnly = false
 	s.Processes[0].Seccomp, s.Processes[0].NoNewPrivs = probes.SeccompDisabled, false
 	expectFindings(t, Evaluate(s))
+
+	// Under a kubelet with seccompDefault: true the audit was not told of:
+	// the CRI config says RuntimeDefault and the runtime applies no filter
+	// to a privileged container. Less privilege by declaration only: info.
+	sc.Seccomp.ProfileType = runtimeapi.SecurityProfile_RuntimeDefault
+	expectFindings(t, Evaluate(s), want{"seccomp", LayerCRI, Info, 0, "seccomp"})
 }
 
 func TestLessPrivilegeIsInfo(t *testing.T) {

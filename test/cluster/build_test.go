@@ -25,13 +25,13 @@ func TestRewriteStagingReplaces(t *testing.T) {
 
 func TestKubeletConfigIsValidYAML(t *testing.T) {
 	var cfg map[string]any
-	if err := yaml.Unmarshal([]byte(kubeletConfig(layout{dir: "/d"}, "unix:///d/c.sock", 12345)), &cfg); err != nil {
+	if err := yaml.Unmarshal([]byte(kubeletConfig(layout{dir: "/d"}, "unix:///d/c.sock", 12345, false)), &cfg); err != nil {
 		t.Fatal(err)
 	}
 	for k, want := range map[string]any{
 		"cgroupDriver": "cgroupfs", "cgroupsPerQOS": false, "failSwapOn": false, "failCgroupV1": false,
 		"makeIPTablesUtilChains": false, "address": "127.0.0.1", "port": float64(12345),
-		"containerRuntimeEndpoint": "unix:///d/c.sock", "podLogsDir": "/d/pod-logs",
+		"containerRuntimeEndpoint": "unix:///d/c.sock", "podLogsDir": "/d/pod-logs", "seccompDefault": false,
 	} {
 		if cfg[k] != want {
 			t.Errorf("%s = %v, want %v", k, cfg[k], want)
@@ -39,6 +39,16 @@ func TestKubeletConfigIsValidYAML(t *testing.T) {
 	}
 	if ev := cfg["evictionHard"].(map[string]any); ev["nodefs.available"] != "1%" {
 		t.Errorf("evictionHard = %v", ev)
+	}
+}
+
+func TestKubeletConfigSeccompDefault(t *testing.T) {
+	var cfg map[string]any
+	if err := yaml.Unmarshal([]byte(kubeletConfig(layout{dir: "/d"}, "unix:///d/c.sock", 12345, true)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg["seccompDefault"] != true {
+		t.Errorf("seccompDefault = %v, want true", cfg["seccompDefault"])
 	}
 }
 

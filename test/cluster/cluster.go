@@ -43,6 +43,9 @@ type Options struct {
 	Detach bool
 	// KeepDir leaves Dir (logs) in place on Stop.
 	KeepDir bool
+	// SeccompDefault sets the kubelet's seccompDefault: a container with
+	// no seccompProfile gets RuntimeDefault instead of Unconfined.
+	SeccompDefault bool
 }
 
 // DefaultNodeName is the node's name unless Options.NodeName says otherwise.
@@ -175,6 +178,13 @@ func (c *Cluster) start(ctx context.Context) error {
 			return fmt.Errorf("cluster: %w", err)
 		}
 	}
+	// A user-namespaced container's root (an unprivileged host ID) must
+	// traverse Dir to reach its rootfs under the containerd state: a
+	// directory from os.MkdirTemp (0700) fails runc with "remount-propagation
+	// ... permission denied".
+	if err := os.Chmod(o.Dir, 0o711); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
 	if err := c.save(); err != nil { // from here on, Stop (or Attach+Stop) can clean up
 		return err
 	}
@@ -264,7 +274,7 @@ func (c *Cluster) startAPIServer(ctx context.Context) error {
 }
 
 func (c *Cluster) startKubelet() error {
-	if err := writeFile(c.lay.kubeletConfig(), kubeletConfig(c.lay, c.cd.Endpoint(), c.rec.KubeletPP), 0o644); err != nil {
+	if err := writeFile(c.lay.kubeletConfig(), kubeletConfig(c.lay, c.cd.Endpoint(), c.rec.KubeletPP, c.rec.Options.SeccompDefault), 0o644); err != nil {
 		return err
 	}
 	p, err := startProc(c.lay.dir, "kubelet", c.rec.Options.Detach, c.lay.kubeletConfig(), c.bins.Kubelet,

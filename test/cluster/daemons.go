@@ -77,8 +77,9 @@ func apiserverArgs(l layout, etcdPort, securePort int, nodeIP string) []string {
 // that runs on this host: cgroupfs without QoS cgroups or allocatable
 // enforcement (cgroup v1 hybrid, no systemd), loopback-only servers, no
 // host iptables chains, no disk-driven eviction or image GC (the test
-// images are imported, never pulled back).
-func kubeletConfig(l layout, endpoint string, port int) string {
+// images are imported, never pulled back). seccompDefault is the kubelet's
+// own default (false) unless asked.
+func kubeletConfig(l layout, endpoint string, port int, seccompDefault bool) string {
 	return fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 containerRuntimeEndpoint: %[1]q
@@ -114,7 +115,8 @@ nodeStatusUpdateFrequency: 2s
 syncFrequency: 10s
 fileCheckFrequency: 5s
 serializeImagePulls: false
-`, endpoint, port, l.podLogs())
+seccompDefault: %[4]t
+`, endpoint, port, l.podLogs(), seccompDefault)
 }
 
 func kubeletArgs(l layout, nodeName, nodeIP string) []string {

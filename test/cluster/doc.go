@@ -7,7 +7,10 @@
 // It provides Build (build and cache the binaries), Start/Stop (bring the
 // cluster up to a Ready node and tear it down completely: processes, mounts,
 // the node's interface, host sysctls the kubelet changed), RunMain/Shared
-// for TestMain, and small helpers to run pods through the API.
+// for TestMain, Extra for a test that needs a second, differently
+// configured cluster (Options.SeccompDefault), and small helpers to run
+// pods through the API, run the cached kubectl (kubectl debug) and wait
+// for ephemeral containers.
 //
 // It is test infrastructure: product packages (agent/..., probes,
 // cmd/rtaudit) must not import it, and it must not import them.

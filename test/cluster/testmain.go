@@ -29,7 +29,8 @@ const testDirGlob = "/var/tmp/rtaudit-cluster-test-*"
 var shared struct {
 	sync.Mutex
 	cluster *Cluster
-	reason  string // why there is no cluster
+	reason  string     // why there is no cluster
+	extras  []*Cluster // started by Extra, stopped on a signal too
 }
 
 // Usable reports why tests cannot have a cluster here, or nil: not root,
@@ -90,6 +91,12 @@ func RunMain(m *testing.M) int {
 		select {
 		case s := <-sigs:
 			fmt.Fprintf(os.Stderr, "cluster: %v: stopping the cluster in %s\n", s, dir)
+			shared.Lock()
+			extras := shared.extras
+			shared.Unlock()
+			for _, x := range extras {
+				_ = x.Stop()
+			}
 			_ = c.Stop()
 			os.Exit(130)
 		case <-done:

@@ -8,8 +8,14 @@
 //     launcher produces for the same manifest on a separate lab, except for
 //     the differences listed and explained in the tests;
 //   - drifts a real cluster can suffer (a RuntimeClass whose handler adds a
-//     capability, a root exec behind the kubelet's back) give exactly their
-//     check, layer and PID.
+//     capability, a root exec behind the kubelet's back, a pod deleted from
+//     the API while its container runs) give exactly their check, layer and
+//     PID;
+//   - the pod features only a kubelet makes are judged right: kubectl debug
+//     ephemeral containers of every profile, init and sidecar containers,
+//     supplementalGroupsPolicy Merge and Strict, the kubelet's
+//     seccompDefault on and off, and user-namespaced pods (hostUsers: false,
+//     on containerd v2 with runc 1.5; refused on containerd 1.6).
 //
 // The package has no code outside its tests. It is test infrastructure:
 // product packages must not import it. The launcher never runs pods on the

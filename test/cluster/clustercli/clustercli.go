@@ -42,6 +42,7 @@ func Run(args []string, out io.Writer) error {
 		return build(*cache, out)
 	case "up":
 		node := fs.String("node-name", cluster.DefaultNodeName, "node name")
+		seccompDefault := fs.Bool("seccomp-default", false, "run the kubelet with seccompDefault: true")
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -50,7 +51,7 @@ func Run(args []string, out io.Writer) error {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		c, err := cluster.Start(ctx, cluster.Options{Dir: *dir, CacheDir: *cache, NodeName: *node, Detach: true})
+		c, err := cluster.Start(ctx, cluster.Options{Dir: *dir, CacheDir: *cache, NodeName: *node, Detach: true, SeccompDefault: *seccompDefault})
 		if err != nil {
 			return err
 		}

@@ -8,13 +8,7 @@ set -eu
 version="${RUNC_VERSION:-v1.5.2}"
 dir="${RTAUDIT_CACHE:-/var/cache/rtaudit}/runc-$version"
 if [ ! -x "$dir/runc" ]; then
-	missing=""
-	for p in gcc libseccomp-dev pkg-config; do
-		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-	done
-	if [ -n "$missing" ]; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2
-	fi
+	sh "$(dirname "$0")/apt.sh" gcc libseccomp-dev pkg-config
 	mkdir -p "$dir"
 	cd /tmp
 	GOBIN="$dir" GOFLAGS=-buildvcs=false CGO_ENABLED=1 nice go install \

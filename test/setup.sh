@@ -4,24 +4,7 @@
 # and the tools the harness uses for clean-up. Run as root.
 set -eu
 
-pkgs="containerd runc containernetworking-plugins busybox-static iproute2 util-linux iptables"
-missing=""
-for p in $pkgs; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-		missing="$missing $p"
-	fi
-done
-if [ -n "$missing" ]; then
-	if [ "$(id -u)" != 0 ]; then
-		echo "setup.sh: missing packages:$missing (run as root)" >&2
-		exit 1
-	fi
-	echo "setup.sh: installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing
-fi
+sh "$(dirname "$0")/apt.sh" containerd runc containernetworking-plugins busybox-static iproute2 util-linux iptables
 # The Debian package starts a system containerd; the lab never uses it.
 for b in containerd containerd-shim-runc-v2 runc ip; do
 	command -v "$b" >/dev/null || { echo "setup.sh: $b still missing" >&2; exit 1; }

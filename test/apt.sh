@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs the Debian packages named as arguments that are not installed yet
+# (idempotent; root). Progress goes to stderr so callers can print paths.
+set -eu
+missing=""
+for p in "$@"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "apt.sh: missing packages:$missing (run as root)" >&2
+	exit 1
+fi
+echo "apt.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >&2

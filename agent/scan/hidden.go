@@ -68,15 +68,6 @@ func (s *pass) hideouts() ([]hideout, error) {
 	if err != nil {
 		return nil, err
 	}
-	parent := map[string]string{} // union-find over namespace keys
-	var find func(string) string
-	find = func(x string) string {
-		if parent[x] == x {
-			return x
-		}
-		parent[x] = find(parent[x])
-		return parent[x]
-	}
 	var cands []*probes.Process
 	for _, pid := range pids {
 		if k.pids[pid] {
@@ -95,6 +86,27 @@ func (s *pass) hideouts() ([]hideout, error) {
 			s.log.Debug("hideout search: skipping a process", "pid", pid, "err", err)
 			continue
 		}
+		cands = append(cands, p)
+	}
+	return groupHideouts(cands, host), nil
+}
+
+// groupHideouts joins the processes that live in a pid or network
+// namespace not the host's into hideouts: processes sharing any such
+// namespace are one hideout (union-find over the namespace keys). A
+// systemd service's private network namespace alone is not a hideout.
+func groupHideouts(procs []*probes.Process, host probes.Namespaces) []hideout {
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(x string) string {
+		if parent[x] == x {
+			return x
+		}
+		parent[x] = find(parent[x])
+		return parent[x]
+	}
+	var cands []*probes.Process
+	for _, p := range procs {
 		keys := foreignNS(p, host)
 		if len(keys) == 0 || (p.IsHost(host, probes.NSPID) && systemdService(p)) {
 			continue
@@ -132,7 +144,7 @@ func (s *pass) hideouts() ([]hideout, error) {
 		out = append(out, *g)
 	}
 	slices.SortFunc(out, func(a, b hideout) int { return cmp.Compare(a.procs[0].PID, b.procs[0].PID) })
-	return out, nil
+	return out
 }
 
 // systemdService reports whether p runs in a systemd service's cgroup:

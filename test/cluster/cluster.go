@@ -161,7 +161,24 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	c := &Cluster{lay: layout{dir: o.Dir}, bins: bins}
 	c.rec.Options = o
 	c.rec.Owner = os.Getpid()
-	if err := c.start(ctx); err != nil {
+	err = c.start(ctx)
+	if err != nil && ctx.Err() == nil {
+		// A daemon that dies during start-up (seen rarely when two
+		// clusters start side by side: a port taken between choosing and
+		// binding it) gets one more try, on fresh ports.
+		fmt.Fprintf(os.Stderr, "cluster: start-up failed, trying once more: %v\n", err)
+		c.rec.Options.KeepDir = true
+		_ = c.Stop()
+		c = &Cluster{lay: layout{dir: o.Dir}, bins: bins}
+		c.rec.Options = o
+		c.rec.Owner = os.Getpid()
+		if err2 := c.start(ctx); err2 != nil {
+			err = fmt.Errorf("%w (first try: %v)", err2, err)
+		} else {
+			err = nil
+		}
+	}
+	if err != nil {
 		if serr := c.Stop(); serr != nil {
 			err = errors.Join(err, serr)
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rtaudit/rtaudit/test/harness"
 )
 
 // proc is one daemon of the cluster. Mark is an argument only this
@@ -38,7 +40,7 @@ func startProc(dir, name string, detach bool, mark, bin string, args ...string) 
 	} else {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	}
-	if err := cmd.Start(); err != nil {
+	if err := harness.StartDaemon(cmd); err != nil {
 		return proc{}, fmt.Errorf("cluster: start %s: %w", name, err)
 	}
 	go func() { _ = cmd.Wait() }() // reap; alive() then sees the PID gone

@@ -212,7 +212,7 @@ func StartContainerd(ctx context.Context, o Options) (*Containerd, error) {
 		// cleans up, not containerd directly.
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	}
-	if err := cmd.Start(); err != nil {
+	if err := StartDaemon(cmd); err != nil {
 		return nil, fmt.Errorf("harness: start %s: %w", o.Binary, err)
 	}
 	c := &Containerd{opts: o, lay: lay, pid: cmd.Process.Pid, exited: make(chan struct{})}

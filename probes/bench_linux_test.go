@@ -104,83 +104,53 @@ func waitSleep(b *testing.B, fs FS, pid int) {
 // BenchmarkProbe1000Children probes 1,000 live sleep processes per
 // operation.
 func BenchmarkProbe1000Children(b *testing.B) {
-	fs, err := NewFS("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	const n = 1000
-	pids := sleepers(b, fs, n, false)
-	b.ReportAllocs()
-	c := startCPU()
-	for b.Loop() {
-		for _, pid := range pids {
-			if _, err := fs.Probe(pid); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	c.report(b, n)
+	benchLive(b, 1000, false, func(fs FS) func(int) error {
+		return func(pid int) error { _, err := fs.Probe(pid); return err }
+	})
 }
 
 // BenchmarkSession1000Children probes 1,000 live sleep processes of the
 // host's mount namespace through one Session per operation (a scan).
 func BenchmarkSession1000Children(b *testing.B) {
-	fs, err := NewFS("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	const n = 1000
-	pids := sleepers(b, fs, n, false)
-	b.ReportAllocs()
-	c := startCPU()
-	for b.Loop() {
+	benchLive(b, 1000, false, func(fs FS) func(int) error {
 		s := fs.NewSession()
-		for _, pid := range pids {
-			if _, err := s.Probe(pid); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	c.report(b, n)
+		return func(pid int) error { _, err := s.Probe(pid); return err }
+	})
 }
 
 // BenchmarkSessionContainer probes the 100 processes of one "container" (a
 // mount namespace of their own) through one Session per operation.
 func BenchmarkSessionContainer(b *testing.B) {
-	fs, err := NewFS("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	const n = 100
-	pids := sleepers(b, fs, n, true)
-	b.ReportAllocs()
-	c := startCPU()
-	for b.Loop() {
+	benchLive(b, 100, true, func(fs FS) func(int) error {
 		s := fs.NewSession()
-		for _, pid := range pids {
-			if _, err := s.Probe(pid); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	c.report(b, n)
+		return func(pid int) error { _, err := s.Probe(pid); return err }
+	})
 }
 
 // BenchmarkNamespaces1000Children reads the namespaces of 1,000 live sleep
 // processes per operation: the hidden-process search's first look at every
 // host PID.
 func BenchmarkNamespaces1000Children(b *testing.B) {
+	benchLive(b, 1000, false, func(fs FS) func(int) error {
+		return func(pid int) error { _, err := fs.Namespaces(pid); return err }
+	})
+}
+
+// benchLive probes n live sleep processes (in a mount namespace of their
+// own when ownMnt) per operation, with the probe newProbe makes once per
+// operation (a scan), and reports the CPU time per process.
+func benchLive(b *testing.B, n int, ownMnt bool, newProbe func(FS) func(pid int) error) {
 	fs, err := NewFS("")
 	if err != nil {
 		b.Fatal(err)
 	}
-	const n = 1000
-	pids := sleepers(b, fs, n, false)
+	pids := sleepers(b, fs, n, ownMnt)
 	b.ReportAllocs()
 	c := startCPU()
 	for b.Loop() {
+		probe := newProbe(fs)
 		for _, pid := range pids {
-			if _, err := fs.Namespaces(pid); err != nil {
+			if err := probe(pid); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -125,26 +125,19 @@ func parseIDs(val []byte, ids *IDs) error {
 	return nil
 }
 
-func parseUint32List(val []byte) ([]uint32, error) {
-	var out []uint32
-	for f, rest := nextField(val); len(f) > 0; f, rest = nextField(rest) {
-		n, err := parseUint(f, 10, 32)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, uint32(n))
-	}
-	return out, nil
-}
+func parseUint32List(val []byte) ([]uint32, error) { return parseList[uint32](val, 32) }
 
-func parseIntList(val []byte) ([]int, error) {
-	var out []int
+func parseIntList(val []byte) ([]int, error) { return parseList[int](val, 31) }
+
+// parseList parses space-separated decimal numbers of at most bits bits.
+func parseList[T uint32 | int](val []byte, bits int) ([]T, error) {
+	var out []T
 	for f, rest := nextField(val); len(f) > 0; f, rest = nextField(rest) {
-		n, err := parseUint(f, 10, 31)
+		n, err := parseUint(f, 10, bits)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, int(n))
+		out = append(out, T(n))
 	}
 	return out, nil
 }

@@ -21,6 +21,13 @@ import (
 // out of it.
 func scanNamespace(t *testing.T, c *cluster.Cluster, ns string) *scan.Report {
 	t.Helper()
+	return scanKubeAPI(t, c, ns, false)
+}
+
+// scanKubeAPI is scanNamespace telling the audit whether the kubelet runs
+// with seccompDefault.
+func scanKubeAPI(t *testing.T, c *cluster.Cluster, ns string, seccompDefault bool) *scan.Report {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	src, err := declared.LoadKubeAPI(ctx, declared.KubeAPIOptions{Kubeconfig: c.Kubeconfig(), Node: c.NodeName()})
@@ -28,10 +35,11 @@ func scanNamespace(t *testing.T, c *cluster.Cluster, ns string) *scan.Report {
 		t.Fatal(err)
 	}
 	r, err := scan.Run(ctx, scan.Options{
-		Runtime:  runtimeOptions(c),
-		Declared: src,
-		Node:     c.NodeName(),
-		Filter:   scan.Filter{Namespace: ns},
+		Runtime:        runtimeOptions(c),
+		Declared:       src,
+		Node:           c.NodeName(),
+		Filter:         scan.Filter{Namespace: ns},
+		SeccompDefault: seccompDefault,
 	})
 	if err != nil {
 		t.Fatal(err)

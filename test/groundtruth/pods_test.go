@@ -116,33 +116,8 @@ func kubeletMatrix(t *testing.T) (map[string]*kubeletPod, map[string]error) {
 	t.Helper()
 	c := cluster.Shared(t)
 	matrixRun.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
 		start := time.Now()
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		matrixRun.pods, matrixRun.errs = map[string]*kubeletPod{}, map[string]error{}
-		for _, tc := range matrix.Cases {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				kp, err := func() (*kubeletPod, error) {
-					pod, err := clusterPod(c, matrixNamespace, tc.Name, tc.Spec)
-					if err != nil {
-						return nil, err
-					}
-					return runPod(ctx, c, pod, "main")
-				}()
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					matrixRun.errs[tc.Name] = err
-				} else {
-					matrixRun.pods[tc.Name] = kp
-				}
-			}()
-		}
-		wg.Wait()
+		matrixRun.pods, matrixRun.errs = runMatrixOn(t, c, matrixNamespace)
 		matrixRun.took = time.Since(start)
 	})
 	t.Logf("%d matrix pods Running through the kubelet in %s", len(matrixRun.pods), matrixRun.took.Round(time.Millisecond))

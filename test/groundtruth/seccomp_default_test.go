@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
-	"github.com/rtaudit/rtaudit/agent/declared"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/test/cluster"
 	"github.com/rtaudit/rtaudit/test/matrix"
@@ -47,29 +46,6 @@ func runMatrixOn(t *testing.T, c *cluster.Cluster, ns string) (map[string]*kubel
 	wg.Wait()
 	t.Logf("%d matrix pods Running in %s", len(pods), time.Since(start).Round(time.Millisecond))
 	return pods, errs
-}
-
-// scanSeccompDefault scans namespace ns of cluster c, declared by its API
-// server, telling the audit whether the kubelet runs with seccompDefault.
-func scanSeccompDefault(t *testing.T, c *cluster.Cluster, ns string, seccompDefault bool) *scan.Report {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	src, err := declared.LoadKubeAPI(ctx, declared.KubeAPIOptions{Kubeconfig: c.Kubeconfig(), Node: c.NodeName()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := scan.Run(ctx, scan.Options{
-		Runtime: runtimeOptions(c), Declared: src, Node: c.NodeName(), SeccompDefault: seccompDefault,
-		Filter: scan.Filter{Namespace: ns},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(r.Errors) > 0 {
-		t.Fatalf("containers not audited: %+v", r.Errors)
-	}
-	return r
 }
 
 // findingsOf lists every finding of pod (info included) as
@@ -114,8 +90,8 @@ func TestSeccompDefaultOn(t *testing.T) {
 	if got := k["status.Seccomp"]; got != "2" {
 		t.Errorf("a container with no seccompProfile has Seccomp %s under seccompDefault: true, want 2", got)
 	}
-	told := scanSeccompDefault(t, c, ns, true)
-	notTold := scanSeccompDefault(t, c, ns, false)
+	told := scanKubeAPI(t, c, ns, true)
+	notTold := scanKubeAPI(t, c, ns, false)
 	for _, tc := range matrix.Cases {
 		t.Run(tc.Name, func(t *testing.T) {
 			kp := pods[tc.Name]

@@ -41,7 +41,7 @@ const (
 // Finding is one drift. PID is 0 for a cri or oci finding (the whole
 // container); a process finding carries the process's host PID.
 type Finding struct {
-	Check       string   `json:"check"`
+	Check       ID       `json:"check"`
 	Severity    Severity `json:"severity"`
 	Layer       Layer    `json:"layer"`
 	Namespace   string   `json:"namespace"`
@@ -58,14 +58,14 @@ type Finding struct {
 // Check is one rule. Severity is the highest a finding of the check takes;
 // drift toward less privilege is reported as Info whatever the check.
 type Check struct {
-	ID          string // stable: part of the output contract
+	ID          ID // stable: part of the output contract
 	Severity    Severity
 	Rationale   string // one line: why the field matters
 	Remediation string // one line: what to do about a finding
 	Evaluate    func(*Subject) []Finding
 }
 
-var registry = map[string]Check{}
+var registry = map[ID]Check{}
 
 // register adds a check; it is called from init() in each check's file. A
 // duplicate or malformed check is a programming error caught by the first
@@ -105,7 +105,7 @@ func All() []Check {
 }
 
 // Get returns the check with the given ID.
-func Get(id string) (Check, bool) {
+func Get(id ID) (Check, bool) {
 	c, ok := registry[id]
 	return c, ok
 }

@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 
+	"github.com/rtaudit/rtaudit/agent/expect"
 	"github.com/rtaudit/rtaudit/probes"
 )
 
@@ -14,7 +15,7 @@ import (
 // inside the container, empty otherwise; CapAmb and CapInh empty.
 func init() {
 	register(Check{
-		ID:          "capabilities",
+		ID:          Capabilities,
 		Severity:    Critical,
 		Rationale:   "Each capability beyond the declared set is kernel privilege the pod spec never granted.",
 		Remediation: "Drop ALL and add back only what is needed; find what widened the set (runtime base spec, default_capabilities, a hook, file capabilities).",
@@ -22,7 +23,7 @@ func init() {
 	})
 }
 
-const capsCheck = "capabilities"
+const capsCheck = Capabilities
 
 // dangerousCaps make an added capability critical rather than high: each
 // is a known path to the node.
@@ -68,22 +69,18 @@ func evalCapabilities(s *Subject) []Finding {
 // should not; else the first that lacks one (info); else, for a non-root
 // process, the capabilities the spec added that it cannot use (info).
 func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet) []Finding {
-	var eff probes.CapSet
-	if procRoot(p) {
-		eff = set
-	}
+	want := expect.ProcessCapsOf(set, procRoot(p))
 	sets := []struct {
 		name      string
 		want, got probes.CapSet
 	}{
-		{"CapEff", eff, p.Caps.Effective},
-		{"CapPrm", eff, p.Caps.Permitted},
-		{"CapBnd", set, p.Caps.Bounding},
-		{"CapAmb", 0, p.Caps.Ambient},
-		// Runtimes fixed for CVE-2022-24769 leave the inheritable set
-		// empty: a non-empty one lets an exec of a file with inheritable
-		// file capabilities gain them.
-		{"CapInh", 0, p.Caps.Inheritable},
+		{"CapEff", want.Effective, p.Caps.Effective},
+		{"CapPrm", want.Permitted, p.Caps.Permitted},
+		{"CapBnd", want.Bounding, p.Caps.Bounding},
+		{"CapAmb", want.Ambient, p.Caps.Ambient},
+		// A non-empty inheritable set lets an exec of a file with
+		// inheritable file capabilities gain them.
+		{"CapInh", want.Inheritable, p.Caps.Inheritable},
 	}
 	for _, c := range sets {
 		if c.got&^c.want != 0 {

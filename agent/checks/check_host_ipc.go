@@ -12,12 +12,12 @@ import (
 // namespace → /proc/<pid>/ns/ipc inode equal to the host's.
 func init() {
 	h := hostNamespace{
-		check: "host-ipc", severity: High, kind: probes.NSIPC, ociType: specs.IPCNamespace, criField: "ipc",
+		check: HostIPC, severity: High, kind: probes.NSIPC, ociType: specs.IPCNamespace, criField: "ipc",
 		declared: func(e *expect.Expectation) bool { return e.HostIPC },
 		cri:      func(ns *runtimeapi.NamespaceOption) bool { return ns.GetIpc() == runtimeapi.NamespaceMode_NODE },
 	}
 	register(Check{
-		ID:          "host-ipc",
+		ID:          HostIPC,
 		Severity:    High,
 		Rationale:   "The host's IPC namespace exposes the node's shared memory and message queues.",
 		Remediation: "Remove hostIPC: true, or find what moved the process into the host's IPC namespace.",

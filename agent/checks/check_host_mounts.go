@@ -38,7 +38,7 @@ import (
 // runtime does not expose its CRI config).
 func init() {
 	register(Check{
-		ID:          "host-mounts",
+		ID:          HostMounts,
 		Severity:    Critical,
 		Rationale:   "A runtime socket, the host's root filesystem or a writable /sys in a container is control of the node.",
 		Remediation: "Remove the mount or declare it as a hostPath volume under admission policy; find what added it (runtime config, CRI override, hook) or remounted it.",
@@ -46,7 +46,7 @@ func init() {
 	})
 }
 
-const hostMountsCheck = "host-mounts"
+const hostMountsCheck = HostMounts
 
 // runtimeSockets are the file names of the CRI and Docker sockets.
 var runtimeSockets = []string{"containerd.sock", "crio.sock", "docker.sock", "cri-dockerd.sock", "dockershim.sock", "podman.sock"}
@@ -120,7 +120,7 @@ func evalHostMounts(s *Subject) []Finding {
 			ro := mountOptionsReadOnly(m.Options)
 			dst := path.Clean(m.Destination)
 			if m.Type == "sysfs" {
-				if !ro && !j.privileged && bnd&allCaps(s) != allCaps(s) {
+				if !ro && !j.privileged && bnd&s.Defaults.All() != s.Defaults.All() {
 					j.sysfs(LayerOCI, nil, "mounts["+dst+"]", dst)
 				}
 				continue
@@ -146,7 +146,7 @@ func evalHostMounts(s *Subject) []Finding {
 		for _, mp := range points {
 			m := vis[mp]
 			if m.FSType == "sysfs" {
-				if !m.ReadOnly && !j.privileged && p.Caps.Bounding&allCaps(s) != allCaps(s) {
+				if !m.ReadOnly && !j.privileged && p.Caps.Bounding&s.Defaults.All() != s.Defaults.All() {
 					j.sysfs(LayerProcess, p, "mountinfo:"+mp, mp)
 				}
 				continue
@@ -155,13 +155,6 @@ func evalHostMounts(s *Subject) []Finding {
 		}
 	}
 	return j.fs
-}
-
-func allCaps(s *Subject) probes.CapSet {
-	if s.Defaults.AllCaps != 0 {
-		return s.Defaults.AllCaps
-	}
-	return defaultAllCaps
 }
 
 func isBind(m specs.Mount) bool {

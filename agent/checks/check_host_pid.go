@@ -13,12 +13,12 @@ import (
 // /proc/<pid>/ns/pid inode equal to the host's.
 func init() {
 	h := hostNamespace{
-		check: "host-pid", severity: Critical, kind: probes.NSPID, ociType: specs.PIDNamespace, criField: "pid",
+		check: HostPID, severity: Critical, kind: probes.NSPID, ociType: specs.PIDNamespace, criField: "pid",
 		declared: func(e *expect.Expectation) bool { return e.HostPID },
 		cri:      func(ns *runtimeapi.NamespaceOption) bool { return ns.GetPid() == runtimeapi.NamespaceMode_NODE },
 	}
 	register(Check{
-		ID:          "host-pid",
+		ID:          HostPID,
 		Severity:    Critical,
 		Rationale:   "The host's PID namespace lets a process see, signal and ptrace every process on the node.",
 		Remediation: "Remove hostPID: true, or find what moved the process into the host's PID namespace.",

@@ -17,14 +17,14 @@ import (
 // namespace mapping host ID 0 gives the node's root files to the pod).
 func init() {
 	h := hostNamespace{
-		check: "host-users", severity: High, kind: probes.NSUser, ociType: specs.UserNamespace, criField: "userns_options",
+		check: HostUsers, severity: High, kind: probes.NSUser, ociType: specs.UserNamespace, criField: "userns_options",
 		declared: func(e *expect.Expectation) bool { return e.HostUsers },
 		cri: func(ns *runtimeapi.NamespaceOption) bool {
 			return ns.GetUsernsOptions() == nil || ns.GetUsernsOptions().GetMode() == runtimeapi.NamespaceMode_NODE
 		},
 	}
 	register(Check{
-		ID:          "host-users",
+		ID:          HostUsers,
 		Severity:    High,
 		Rationale:   "Without its own user namespace, root in the container is root on the node.",
 		Remediation: "Keep hostUsers: false and check the runtime supports user namespaces (containerd 2, runc 1.2+, idmap mounts).",
@@ -58,7 +58,7 @@ func hostRootMapped(s *Subject) []Finding {
 			maps []probes.IDMapping
 		}{{"uid_map", p.UIDMap}, {"gid_map", p.GIDMap}} {
 			if in, ok := mapsHostRoot(m.maps); ok {
-				fs = append(fs, s.finding("host-users", High, LayerProcess, p.PID, m.name, "no host ID 0", fmt.Sprintf("%d → host 0", in),
+				fs = append(fs, s.finding(HostUsers, High, LayerProcess, p.PID, m.name, "no host ID 0", fmt.Sprintf("%d → host 0", in),
 					fmt.Sprintf("%s has a user namespace whose %s maps ID %d to the host's root (ID 0): %s asks for hostUsers: false", where(LayerProcess, p), m.name, in, s.source())))
 				break
 			}

@@ -12,7 +12,7 @@ import (
 // AddNoNewPrivileges), and a process may always set the flag on itself.
 func init() {
 	register(Check{
-		ID:          "no-new-privs",
+		ID:          NoNewPrivs,
 		Severity:    High,
 		Rationale:   "Without no_new_privs a setuid binary or file capabilities can raise a process's privileges.",
 		Remediation: "Keep allowPrivilegeEscalation: false and find what cleared no_new_privs (runtime, exec path).",
@@ -22,7 +22,7 @@ func init() {
 
 func evalNoNewPrivs(s *Subject) []Finding {
 	fd := field[bool]{
-		check: "no-new-privs", criField: "no_new_privs", ociField: "process.noNewPrivileges", procField: "NoNewPrivs",
+		check: NoNewPrivs, criField: "no_new_privs", ociField: "process.noNewPrivileges", procField: "NoNewPrivs",
 		what: "no_new_privs", equal: eq[bool], follow: isTrue,
 		show: func(b bool) string { return fmt.Sprint(map[bool]int{false: 0, true: 1}[b]) },
 		severity: func(want, got bool) Severity {

@@ -7,10 +7,6 @@ import (
 	"github.com/rtaudit/rtaudit/probes"
 )
 
-// defaultAllCaps stands in for RuntimeDefaults.AllCaps when the scan left it
-// zero.
-var defaultAllCaps = expect.KnownCaps()
-
 // privileged: securityContext.privileged → CRI privileged → the OCI spec
 // as runtimes write it for privileged (every capability in the bounding set
 // and /sys writable; the spec has no privileged field) → /proc/<pid>/status
@@ -19,7 +15,7 @@ var defaultAllCaps = expect.KnownCaps()
 // capabilities, seccomp and no-new-privs findings it implies.
 func init() {
 	register(Check{
-		ID:          "privileged",
+		ID:          Privileged,
 		Severity:    Critical,
 		Rationale:   "A privileged container has every capability, every device and no seccomp: it is root on the node.",
 		Remediation: "Remove privileged: true, or find what made the runtime run it privileged (runtime config, CRI override, a hook).",
@@ -28,12 +24,9 @@ func init() {
 }
 
 func evalPrivileged(s *Subject) []Finding {
-	all := s.Defaults.AllCaps
-	if all == 0 {
-		all = defaultAllCaps
-	}
+	all := s.Defaults.All()
 	fd := field[bool]{
-		check: "privileged", criField: "privileged", ociField: "process.capabilities.bounding,mounts[/sys]", procField: "CapBnd,/sys",
+		check: Privileged, criField: "privileged", ociField: "process.capabilities.bounding,mounts[/sys]", procField: "CapBnd,/sys",
 		what: "privileged", equal: eq[bool], show: func(b bool) string { return fmt.Sprint(b) },
 		severity: func(want, got bool) Severity {
 			if got && !want {
@@ -47,7 +40,7 @@ func evalPrivileged(s *Subject) []Finding {
 	if b := s.baseline(); b != nil {
 		declared = some(b.Privileged)
 		if b.Privileged && b.Kind == expect.Ephemeral {
-			fs = append(fs, s.finding("privileged", Info, LayerCRI, 0, "ephemeralContainers.securityContext.privileged", "true", "true",
+			fs = append(fs, s.finding(Privileged, Info, LayerCRI, 0, "ephemeralContainers.securityContext.privileged", "true", "true",
 				fmt.Sprintf("ephemeral container %q is privileged by declaration (kubectl debug --profile=sysadmin?): root on the node for whoever holds its shell", s.Container)))
 		}
 	}

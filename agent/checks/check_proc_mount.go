@@ -33,7 +33,7 @@ import (
 // privileged differs from the declared one, this check stops.
 func init() {
 	register(Check{
-		ID:          "proc-mount",
+		ID:          ProcMount,
 		Severity:    High,
 		Rationale:   "Unmasked /proc and /sys expose host state (kcore, keys, timers) and a writable /proc/sys lets root change the node's kernel settings.",
 		Remediation: "Keep procMount Default (Unmasked only with hostUsers: false); find what dropped the masked/readonly paths (kubelet, runtime config) or remounted them.",
@@ -41,7 +41,7 @@ func init() {
 	})
 }
 
-const procMountCheck = "proc-mount"
+const procMountCheck = ProcMount
 
 // procPaths are the masked and read-only paths a layer carries.
 type procPaths struct{ masked, readonly []string }
@@ -93,7 +93,7 @@ func evalProcMount(s *Subject) []Finding {
 	if s.OCI != nil && s.OCI.Linux != nil {
 		got := procPaths{s.OCI.Linux.MaskedPaths, s.OCI.Linux.ReadonlyPaths}
 		judged := got
-		if want.ok && len(want.v.masked) == 0 && !privileged && isCRIO(s.Defaults.Name) {
+		if want.ok && len(want.v.masked) == 0 && !privileged && s.Defaults.IsCRIO() {
 			// CRI-O masks its default paths whatever the kubelet sends
 			// (server/container_create.go appendDefaultMaskedPaths):
 			// with Unmasked only the read-only paths are dropped.
@@ -220,8 +220,4 @@ func pseudoFSType(p string) string {
 		return "sysfs"
 	}
 	return "proc"
-}
-
-func isCRIO(runtimeName string) bool {
-	return strings.EqualFold(runtimeName, "cri-o") || strings.EqualFold(runtimeName, "crio")
 }

@@ -7,7 +7,7 @@ import "github.com/rtaudit/rtaudit/probes"
 // /proc/<pid>/mountinfo is "ro". Unset or false asserts nothing.
 func init() {
 	register(Check{
-		ID:          "readonly-rootfs",
+		ID:          ReadonlyRootfs,
 		Severity:    Medium,
 		Rationale:   "A writable root filesystem lets an intruder drop tools and tamper with the image's binaries.",
 		Remediation: "Keep readOnlyRootFilesystem: true with emptyDir volumes for the paths that must be writable; find what remounted / read-write.",
@@ -17,7 +17,7 @@ func init() {
 
 func evalReadonlyRootfs(s *Subject) []Finding {
 	fd := field[bool]{
-		check: "readonly-rootfs", criField: "readonly_rootfs", ociField: "root.readonly", procField: "mountinfo:/",
+		check: ReadonlyRootfs, criField: "readonly_rootfs", ociField: "root.readonly", procField: "mountinfo:/",
 		what: "root filesystem", equal: eq[bool], follow: isTrue,
 		show: func(ro bool) string { return map[bool]string{true: "ro", false: "rw"}[ro] },
 		severity: func(want, got bool) Severity {

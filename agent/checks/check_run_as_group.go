@@ -7,7 +7,7 @@ import "github.com/rtaudit/rtaudit/probes"
 // primary group of the image's user decides (the OCI spec).
 func init() {
 	register(Check{
-		ID:          "run-as-group",
+		ID:          RunAsGroup,
 		Severity:    High,
 		Rationale:   "The primary group decides which files and devices a process can reach; group 0 opens root-group files.",
 		Remediation: "Set runAsGroup and find what changed the process's group (setgid binary, exec with another user).",
@@ -16,7 +16,7 @@ func init() {
 }
 
 func evalRunAsGroup(s *Subject) []Finding {
-	fd := idField("run-as-group", "run_as_group", "process.user.gid", "Gid", "group", High, gidMap)
+	fd := idField(RunAsGroup, "run_as_group", "process.user.gid", "Gid", "group", High, gidMap)
 	var declared, cri opt[ids]
 	if b := s.baseline(); b != nil && b.GID != nil {
 		declared = some(same(*b.GID))

@@ -9,7 +9,7 @@ import "fmt"
 // namespace (a saved UID 0 can be regained).
 func init() {
 	register(Check{
-		ID:          "run-as-non-root",
+		ID:          RunAsNonRoot,
 		Severity:    Critical,
 		Rationale:   "runAsNonRoot promises no process runs as root; a root process inside is one step from the node.",
 		Remediation: "Find how the root process started (kubectl exec -u 0, setuid binary, runtime hook); set allowPrivilegeEscalation: false and a non-root runAsUser.",
@@ -22,7 +22,7 @@ func evalRunAsNonRoot(s *Subject) []Finding {
 	if b == nil || !b.NonRoot {
 		return nil
 	}
-	const id = "run-as-non-root"
+	const id = RunAsNonRoot
 	const want = "non-root"
 	if c := s.criView(); c != nil && c.UID != nil && *c.UID == 0 {
 		return []Finding{s.finding(id, Critical, LayerCRI, 0, "run_as_user", want, "0",

@@ -9,7 +9,7 @@ import "github.com/rtaudit/rtaudit/probes"
 // user) or the OCI spec then sets the value processes must have.
 func init() {
 	register(Check{
-		ID:          "run-as-user",
+		ID:          RunAsUser,
 		Severity:    Critical,
 		Rationale:   "A process running under another UID than declared, root above all, defeats the user isolation the pod spec asked for.",
 		Remediation: "Find who started the process (kubectl exec, a setuid binary, a runtime hook) and set runAsUser and allowPrivilegeEscalation: false.",
@@ -18,7 +18,7 @@ func init() {
 }
 
 func evalRunAsUser(s *Subject) []Finding {
-	fd := idField("run-as-user", "run_as_user", "process.user.uid", "Uid", "user", Critical, uidMap)
+	fd := idField(RunAsUser, "run_as_user", "process.user.uid", "Uid", "user", Critical, uidMap)
 	var declared, cri opt[ids]
 	if b := s.baseline(); b != nil && b.UID != nil {
 		declared = some(same(*b.UID))
@@ -35,7 +35,7 @@ func evalRunAsUser(s *Subject) []Finding {
 // idField judges UIDs or GIDs: gaining ID 0 is rootSev, losing it is
 // info, any other change medium. IDs are compared inside the process's
 // user namespace; process messages also name the host IDs (from maps).
-func idField(check, cri, oci, proc, what string, rootSev Severity, maps func(*probes.Process) []probes.IDMapping) field[ids] {
+func idField(check ID, cri, oci, proc, what string, rootSev Severity, maps func(*probes.Process) []probes.IDMapping) field[ids] {
 	return field[ids]{
 		check: check, criField: cri, ociField: oci, procField: proc, what: what,
 		equal: eq[ids],

@@ -15,7 +15,7 @@ import (
 // Localhost, 0 for Unconfined.
 func init() {
 	register(Check{
-		ID:          "seccomp",
+		ID:          Seccomp,
 		Severity:    High,
 		Rationale:   "Without a seccomp filter every syscall, including the rarely used ones most kernel exploits need, is reachable.",
 		Remediation: "Set seccompProfile: RuntimeDefault (or enable the kubelet's seccompDefault) and find what started the process unfiltered.",
@@ -23,7 +23,7 @@ func init() {
 	})
 }
 
-const seccompCheck = "seccomp"
+const seccompCheck = Seccomp
 
 func evalSeccomp(s *Subject) []Finding {
 	b := s.baseline()

@@ -19,7 +19,7 @@ import (
 // exactly the declared groups whatever the policy.
 func init() {
 	register(Check{
-		ID:          "supplemental-groups",
+		ID:          SupplementalGroups,
 		Severity:    High,
 		Rationale:   "Supplementary groups grant file and device access; an extra group (root's above all) widens it, a missing fsGroup breaks volume access.",
 		Remediation: "Declare the groups the workload needs (supplementalGroups, fsGroup) and use supplementalGroupsPolicy: Strict to keep the image's groups out.",
@@ -27,7 +27,7 @@ func init() {
 	})
 }
 
-const groupsCheck = "supplemental-groups"
+const groupsCheck = SupplementalGroups
 
 func evalSupplementalGroups(s *Subject) []Finding {
 	var declared []int64

@@ -27,7 +27,7 @@ type fixture struct {
 // fixtures holds, for every check ID, subjects that pass (no finding of
 // that check) and subjects that fail. TestEveryCheckHasFixtures makes sure
 // no registered check lacks either.
-var fixtures = map[string]struct{ pass, fail []fixture }{
+var fixtures = map[ID]struct{ pass, fail []fixture }{
 	"run-as-user": {
 		pass: []fixture{
 			{name: "as declared"},
@@ -350,7 +350,7 @@ var fixtures = map[string]struct{ pass, fail []fixture }{
 		pass: []fixture{
 			{name: "declared"},
 			{name: "no declared source configured", mut: func(t *testing.T, s *Subject) {
-				s.DeclaredFrom, s.Declared = DeclaredFromCRI, nil
+				s.DeclaredFrom, s.Declared = expect.OriginCRI, nil
 			}},
 		},
 		fail: []fixture{
@@ -451,7 +451,7 @@ func TestFixtures(t *testing.T) {
 			continue // reported by TestEveryCheckHasFixtures
 		}
 		for _, f := range fx.pass {
-			t.Run(id+"/pass/"+f.name, func(t *testing.T) {
+			t.Run(string(id)+"/pass/"+f.name, func(t *testing.T) {
 				s := good(t)
 				if f.mut != nil {
 					f.mut(t, s)
@@ -462,7 +462,7 @@ func TestFixtures(t *testing.T) {
 			})
 		}
 		for _, f := range fx.fail {
-			t.Run(id+"/fail/"+f.name, func(t *testing.T) {
+			t.Run(string(id)+"/fail/"+f.name, func(t *testing.T) {
 				s := good(t)
 				f.mut(t, s)
 				fs := c.Evaluate(s)
@@ -492,7 +492,7 @@ func TestRegistry(t *testing.T) {
 		if err := validate(c); err != nil {
 			t.Error(err)
 		}
-		got = append(got, c.ID)
+		got = append(got, string(c.ID))
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("IDs are a contract: got %v, want %v", got, want)
@@ -542,13 +542,13 @@ func TestEvaluateNil(t *testing.T) {
 		t.Errorf("%v", fs)
 	}
 	// A subject with nothing but identity must not panic.
-	_ = Evaluate(&Subject{DeclaredFrom: DeclaredFromCRI})
+	_ = Evaluate(&Subject{DeclaredFrom: expect.OriginCRI})
 	_ = Evaluate(&Subject{DeclaredFrom: "manifest", Processes: []*probes.Process{nil, {PID: 1}}})
 }
 
 // want is a finding key for comparisons.
 type want struct {
-	check    string
+	check    ID
 	layer    Layer
 	severity Severity
 	pid      int
@@ -597,7 +597,7 @@ func TestLayerAttribution(t *testing.T) {
 			s.OCI.Process.User.UID = 2000
 		}, []want{{"run-as-user", LayerOCI, Medium, 0, "process.user.uid"}}},
 		{"declaredFrom cri: no cri layer to judge, processes follow the OCI spec", func(t *testing.T, s *Subject) {
-			s.DeclaredFrom, s.Declared = DeclaredFromCRI, nil
+			s.DeclaredFrom, s.Declared = expect.OriginCRI, nil
 			s.CRI.Linux.SecurityContext.RunAsUser.Value = 2000
 			s.OCI.Process.User.UID = 2000
 			s.Processes[0].UID = probes.IDs{2000, 2000, 2000, 2000}
@@ -809,7 +809,7 @@ func TestSortStable(t *testing.T) {
 	Sort(fs)
 	var got []string
 	for _, f := range fs {
-		got = append(got, f.Container+f.Check+string(rune('0'+f.PID))+f.Field)
+		got = append(got, f.Container+string(f.Check)+string(rune('0'+f.PID))+f.Field)
 	}
 	want := []string{"ac0", "az1x", "az1y", "az2", "ba0"}
 	if !slices.Equal(got, want) {
@@ -923,5 +923,24 @@ func TestSupplementalGroupsAtCRI(t *testing.T) {
 			}
 			expectFindings(t, got, tc.want...)
 		})
+	}
+}
+
+func TestUndeclaredGroup(t *testing.T) {
+	procs := []*probes.Process{{PID: 20, Comm: "sh"}, {PID: 21, Comm: "sleep"}}
+	f := UndeclaredGroup(HiddenGroup{Namespaces: []string{"net:50", "pid:60"}, Processes: procs})
+	if f.Check != UndeclaredContainer || f.Severity != High || f.PID != 20 || f.Container != "" ||
+		!strings.Contains(f.Message, "sh(20), sleep(21) live in pid:60") {
+		t.Errorf("anonymous group: %+v", f)
+	}
+	entered := &Owner{ID: "c1", Namespace: "ns", Pod: "p", Container: "app"}
+	f = UndeclaredGroup(HiddenGroup{Namespaces: []string{"pid:60"}, Processes: procs, Entered: entered})
+	if f.ContainerID != "c1" || f.Pod != "p" || !strings.Contains(f.Message, "nsenter") {
+		t.Errorf("entered group: %+v", f)
+	}
+	task := &Owner{ID: "t1", Namespace: "containerd:default", Container: "t1"}
+	f = UndeclaredGroup(HiddenGroup{Namespaces: []string{"host namespaces"}, Processes: procs[:1], Task: task})
+	if f.ContainerID != "t1" || !strings.Contains(f.Message, `containerd namespace "default"`) {
+		t.Errorf("task: %+v", f)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // linux.namespaces (no entry of the type means the host's) → the inode of
 // /proc/<pid>/ns/<kind> equal to the host's (PID 1's).
 type hostNamespace struct {
-	check    string
+	check    ID
 	severity Severity // of a container that shares the host's namespace against the spec
 	kind     probes.NSKind
 	ociType  specs.LinuxNamespaceType

@@ -16,7 +16,7 @@ func some[T any](v T) opt[T] { return opt[T]{v, true} }
 
 // field says how to judge one value down the layers.
 type field[T any] struct {
-	check                         string
+	check                         ID
 	criField, ociField, procField string
 	what                          string // in messages: "user", "seccomp mode"
 	equal                         func(want, got T) bool

@@ -203,7 +203,7 @@ func TestRealMountinfo(t *testing.T) {
 			s.Processes[0].Mounts = mountinfo(t, tc.mountinfo)
 			s.Processes[0].Root = probes.Mount{MountPoint: "/", ReadOnly: true}
 			var fs []Finding
-			for _, id := range []string{"host-mounts", "proc-mount"} {
+			for _, id := range []ID{HostMounts, ProcMount} {
 				c, _ := Get(id)
 				fs = append(fs, c.Evaluate(s)...)
 			}
@@ -217,7 +217,7 @@ func TestRealMountinfo(t *testing.T) {
 }
 
 func TestProcAndHostMountsLayers(t *testing.T) {
-	only := func(fs []Finding, ids ...string) []Finding {
+	only := func(fs []Finding, ids ...ID) []Finding {
 		return slices.DeleteFunc(fs, func(f Finding) bool { return !slices.Contains(ids, f.Check) })
 	}
 	unmaskedDeclared := func(t *testing.T, s *Subject) {
@@ -265,7 +265,7 @@ func TestProcAndHostMountsLayers(t *testing.T) {
 			{"host-mounts", LayerProcess, Critical, 4242, "mountinfo:/host"},
 		}},
 		{"declaredFrom cri: the CRI mounts are the declaration", func(t *testing.T, s *Subject) {
-			s.DeclaredFrom, s.Declared = DeclaredFromCRI, nil
+			s.DeclaredFrom, s.Declared = expect.OriginCRI, nil
 			s.CRI.Mounts = append(s.CRI.Mounts, &runtimeapi.Mount{ContainerPath: "/var/run/docker.sock", HostPath: "/var/run/docker.sock"})
 			s.Processes[0].Mounts = append(s.Processes[0].Mounts, sock)
 		}, nil},

@@ -11,10 +11,6 @@ import (
 	"github.com/rtaudit/rtaudit/probes"
 )
 
-// DeclaredFromCRI is the DeclaredFrom value of a container judged against
-// its own CRI config because no other declared source is configured.
-const DeclaredFromCRI = "cri"
-
 // Subject is one container with everything known about it at every layer.
 type Subject struct {
 	Namespace, Pod, Container, ContainerID string
@@ -26,7 +22,7 @@ type Subject struct {
 	// another source, Declared nil means the source does not know the
 	// container: undeclared-container fires and the rest is judged
 	// against the CRI config.
-	DeclaredFrom string
+	DeclaredFrom expect.Origin
 	Declared     *expect.Expectation
 
 	// CRI is the container config the runtime received; nil when the
@@ -72,7 +68,7 @@ func (s *Subject) MaskedPathCandidates() []string {
 // undeclared reports whether a declared source is configured but does not
 // know the container.
 func (s *Subject) undeclared() bool {
-	return s.Declared == nil && s.DeclaredFrom != DeclaredFromCRI
+	return s.Declared == nil && s.DeclaredFrom != expect.OriginCRI
 }
 
 // baseline is the expectation every layer is judged against: the declared
@@ -92,7 +88,7 @@ func (s *Subject) baseline() *expect.Expectation {
 // container has a declaration other than its own CRI config, and the
 // runtime exposed that config.
 func (s *Subject) criView() *expect.Expectation {
-	if s.Declared == nil || s.DeclaredFrom == DeclaredFromCRI || s.CRI == nil {
+	if s.Declared == nil || s.DeclaredFrom == expect.OriginCRI || s.CRI == nil {
 		return nil
 	}
 	return expect.FromCRI(s.CRI, s.SandboxNamespaces, s.Defaults)
@@ -101,17 +97,14 @@ func (s *Subject) criView() *expect.Expectation {
 // criNamespaces are the namespace options the runtime received: the
 // container's, else the sandbox's. Nil when the cri layer is not judged.
 func (s *Subject) criNamespaces() *runtimeapi.NamespaceOption {
-	if s.Declared == nil || s.DeclaredFrom == DeclaredFromCRI {
+	if s.Declared == nil || s.DeclaredFrom == expect.OriginCRI {
 		return nil
 	}
-	if ns := s.CRI.GetLinux().GetSecurityContext().GetNamespaceOptions(); ns != nil {
-		return ns
-	}
-	return s.SandboxNamespaces
+	return expect.CRINamespaces(s.CRI, s.SandboxNamespaces)
 }
 
 // finding fills in the container's identity.
-func (s *Subject) finding(check string, sev Severity, layer Layer, pid int, field, expected, actual, msg string) Finding {
+func (s *Subject) finding(check ID, sev Severity, layer Layer, pid int, field, expected, actual, msg string) Finding {
 	return Finding{
 		Check: check, Severity: sev, Layer: layer,
 		Namespace: s.Namespace, Pod: s.Pod, Container: s.Container, ContainerID: s.ContainerID,
@@ -127,7 +120,7 @@ func (s *Subject) source() string {
 	case s.DeclaredFrom == "":
 		return "the declared spec"
 	}
-	return "the " + s.DeclaredFrom + " spec"
+	return "the " + string(s.DeclaredFrom) + " spec"
 }
 
 // where describes a layer in a message.

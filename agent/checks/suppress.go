@@ -11,15 +11,16 @@ package checks
 //	run-as-non-root suppresses run-as-user
 //
 // An info finding (less privilege) suppresses nothing.
-var suppresses = map[string][]string{
-	"privileged":      {"capabilities", "seccomp", "no-new-privs", "proc-mount"},
-	"run-as-non-root": {"run-as-user"},
+var suppresses = map[ID][]ID{
+	Privileged:   {Capabilities, Seccomp, NoNewPrivs, ProcMount},
+	RunAsNonRoot: {RunAsUser},
 }
 
 type suppressKey struct {
-	containerID, container, check string
-	layer                         Layer
-	pid                           int
+	containerID, container string
+	check                  ID
+	layer                  Layer
+	pid                    int
 }
 
 func suppress(fs []Finding) []Finding {

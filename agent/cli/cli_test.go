@@ -63,7 +63,7 @@ func TestChecksListsEveryCheck(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, c := range checks.All() {
-		if !strings.Contains(out, c.ID) || !strings.Contains(out, c.Rationale) {
+		if !strings.Contains(out, string(c.ID)) || !strings.Contains(out, c.Rationale) {
 			t.Errorf("checks output lacks %s or its rationale", c.ID)
 		}
 	}

@@ -37,7 +37,7 @@ func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.pods, "pods", "", "declared pods: a manifest file, a directory of them, or - for stdin (Pod, PodList, List; YAML or JSON)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "declared pods from the API server of this kubeconfig (in-cluster config when running in a pod)")
 	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context")
-	fs.StringVar(&o.node, "node-name", "", "this node's name in the cluster (default: the host name)")
+	fs.StringVar(&o.node, "node-name", "", "this node's name in the cluster (default: $NODE_NAME, else the host name)")
 	fs.StringVar(&o.output, "o", "table", "output: table, wide or json")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
 	fs.BoolVar(&o.showInfo, "show-info", false, "show info findings (drift toward less privilege)")
@@ -114,11 +114,7 @@ func (o *scanOptions) source(ctx context.Context, s Streams) (declared.Source, e
 	case o.pods != "":
 		return declared.LoadManifests(o.pods, s.In)
 	case o.kubeconfig != "" || o.kubeContext != "":
-		node := o.node
-		if node == "" {
-			node = hostname()
-		}
-		return declared.LoadKubeAPI(ctx, declared.KubeAPIOptions{Kubeconfig: o.kubeconfig, Context: o.kubeContext, Node: node})
+		return declared.LoadKubeAPI(ctx, declared.KubeAPIOptions{Kubeconfig: o.kubeconfig, Context: o.kubeContext, Node: declared.NodeName(o.node)})
 	}
 	return nil, nil
 }

@@ -1,17 +1,6 @@
 package cli
 
-import (
-	"fmt"
-	"os"
-)
-
-func hostname() string {
-	if n := os.Getenv("NODE_NAME"); n != "" {
-		return n
-	}
-	n, _ := os.Hostname()
-	return n
-}
+import "fmt"
 
 type errIncomplete int
 

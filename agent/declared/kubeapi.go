@@ -3,6 +3,7 @@ package declared
 import (
 	"context"
 	"fmt"
+	"github.com/rtaudit/rtaudit/agent/expect"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,7 +52,7 @@ func LoadKubeAPI(ctx context.Context, o KubeAPIOptions) (*Index, error) {
 		}
 		opts.Continue = list.Continue
 	}
-	return NewIndex(FromKubeAPI, pods), nil
+	return NewIndex(expect.OriginKubeAPI, pods), nil
 }
 
 func restConfig(o KubeAPIOptions) (*rest.Config, error) {

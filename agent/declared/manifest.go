@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rtaudit/rtaudit/agent/expect"
 	"io"
 	"os"
 	"path/filepath"
@@ -49,7 +50,7 @@ func LoadManifests(path string, stdin io.Reader) (*Index, error) {
 	if len(pods) == 0 {
 		return nil, fmt.Errorf("%s: no Pod found (want a Pod, PodList or List)", path)
 	}
-	return NewIndex(FromManifest, pods), nil
+	return NewIndex(expect.OriginManifest, pods), nil
 }
 
 func readFile(name string, add func(string, io.Reader) error) error {

@@ -1,12 +1,9 @@
 package declared
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	corev1 "k8s.io/api/core/v1"
 
-// Where a container's declared spec came from, as the report records it.
-const (
-	FromKubeAPI  = "kube-api"
-	FromManifest = "manifest"
-	FromCRI      = "cri"
+	"github.com/rtaudit/rtaudit/agent/expect"
 )
 
 // mirrorAnnotation marks a mirror pod; its value is the static pod's UID.
@@ -14,21 +11,21 @@ const mirrorAnnotation = "kubernetes.io/config.mirror"
 
 // Source answers which pod spec declared a running pod.
 type Source interface {
-	// Name is FromKubeAPI or FromManifest.
-	Name() string
+	// Name is expect.OriginKubeAPI or expect.OriginManifest.
+	Name() expect.Origin
 	// Lookup finds a pod by UID, else by namespace and name.
 	Lookup(uid, namespace, name string) (*corev1.Pod, bool)
 }
 
 // Index is a Source over a fixed set of pods.
 type Index struct {
-	name   string
+	name   expect.Origin
 	byUID  map[string]*corev1.Pod
 	byName map[string]*corev1.Pod
 }
 
 // NewIndex indexes pods for lookup; name is the Source name it reports.
-func NewIndex(name string, pods []*corev1.Pod) *Index {
+func NewIndex(name expect.Origin, pods []*corev1.Pod) *Index {
 	ix := &Index{name: name, byUID: map[string]*corev1.Pod{}, byName: map[string]*corev1.Pod{}}
 	for _, p := range pods {
 		if p.UID != "" {
@@ -46,7 +43,7 @@ func NewIndex(name string, pods []*corev1.Pod) *Index {
 }
 
 // Name implements Source.
-func (ix *Index) Name() string { return ix.name }
+func (ix *Index) Name() expect.Origin { return ix.name }
 
 // Len is the number of pods indexed.
 func (ix *Index) Len() int { return len(ix.byName) }

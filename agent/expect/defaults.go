@@ -56,14 +56,12 @@ var crioCapsBefore118 = append(append([]string{}, crioCaps...), "CAP_NET_RAW", "
 // Docker's and the widest of the two.
 func DefaultsFor(runtimeName, version string) RuntimeDefaults {
 	d := RuntimeDefaults{Name: runtimeName, Version: version, AllCaps: KnownCaps()}
-	switch strings.ToLower(runtimeName) {
-	case "cri-o", "crio":
+	d.Capabilities = containerdCaps
+	if d.IsCRIO() {
 		d.Capabilities = crioCaps
 		if major, minor, ok := majorMinor(version); ok && major == 1 && minor < 18 {
 			d.Capabilities = crioCapsBefore118
 		}
-	default:
-		d.Capabilities = containerdCaps
 	}
 	d.Capabilities = append([]string(nil), d.Capabilities...)
 	return d
@@ -75,8 +73,15 @@ func (d RuntimeDefaults) DefaultCaps() (probes.CapSet, []string) {
 	return probes.ParseCapNames(d.Capabilities)
 }
 
-// all is AllCaps, or every known capability when it was left zero.
-func (d RuntimeDefaults) all() probes.CapSet {
+// IsCRIO reports whether the runtime is CRI-O, by the name its CRI
+// Version call gives ("cri-o"; "crio" in some builds).
+func (d RuntimeDefaults) IsCRIO() bool {
+	return strings.EqualFold(d.Name, "cri-o") || strings.EqualFold(d.Name, "crio")
+}
+
+// All is what "ALL" and privileged mean: AllCaps, or every capability
+// github.com/moby/sys/capability knows when the scan left it zero.
+func (d RuntimeDefaults) All() probes.CapSet {
 	if d.AllCaps == 0 {
 		return KnownCaps()
 	}

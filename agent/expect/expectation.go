@@ -112,18 +112,21 @@ func (e *Expectation) SeccompMode() probes.SeccompMode {
 
 // ProcessCaps are the capability sets a process should have.
 type ProcessCaps struct {
-	Bounding, Permitted, Effective, Ambient probes.CapSet
+	Bounding, Permitted, Effective, Ambient, Inheritable probes.CapSet
 }
 
-// ProcessCaps returns the capability sets of a process whose effective UID
-// inside the container is root or not. Both runtimes clear the ambient set
+// ProcessCapsOf returns the capability sets of a process of a container
+// whose capability set is set (Expectation.Caps, or what a lower layer
+// decided), for a process whose effective UID inside the container is root
+// or not. Both runtimes clear the ambient set
 // (Kubernetes is not ambient-aware), so a non-root process keeps the
 // capabilities only in its bounding set: execve as a non-root user empties
-// the permitted and effective sets.
-func (e *Expectation) ProcessCaps(root bool) ProcessCaps {
-	pc := ProcessCaps{Bounding: e.Caps}
+// the permitted and effective sets. Runtimes fixed for CVE-2022-24769 leave
+// the inheritable set empty too.
+func ProcessCapsOf(set probes.CapSet, root bool) ProcessCaps {
+	pc := ProcessCaps{Bounding: set}
 	if root {
-		pc.Permitted, pc.Effective = e.Caps, e.Caps
+		pc.Permitted, pc.Effective = set, set
 	}
 	return pc
 }
@@ -255,15 +258,22 @@ func FromCRI(cfg *runtimeapi.ContainerConfig, sandboxNS *runtimeapi.NamespaceOpt
 		t := true
 		e.NoNewPrivs = &t
 	}
-	ns := sc.GetNamespaceOptions()
-	if ns == nil {
-		ns = sandboxNS
-	}
+	ns := CRINamespaces(cfg, sandboxNS)
 	e.HostNetwork = ns.GetNetwork() == runtimeapi.NamespaceMode_NODE
 	e.HostPID = ns.GetPid() == runtimeapi.NamespaceMode_NODE
 	e.HostIPC = ns.GetIpc() == runtimeapi.NamespaceMode_NODE
 	e.HostUsers = ns.GetUsernsOptions() == nil || ns.GetUsernsOptions().GetMode() == runtimeapi.NamespaceMode_NODE
 	return e
+}
+
+// CRINamespaces are the namespace options a container was created with:
+// its own CRI config's, else its sandbox's (the kubelet sends both; an
+// older runtime reports only the sandbox's).
+func CRINamespaces(cfg *runtimeapi.ContainerConfig, sandboxNS *runtimeapi.NamespaceOption) *runtimeapi.NamespaceOption {
+	if ns := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(); ns != nil {
+		return ns
+	}
+	return sandboxNS
 }
 
 // ResolveCaps computes a container's capability set as both CRI runtimes
@@ -274,7 +284,7 @@ func FromCRI(cfg *runtimeapi.ContainerConfig, sandboxNS *runtimeapi.NamespaceOpt
 // whatever add and drop say. Names are matched without case and the CAP_
 // prefix; unknown names are returned.
 func ResolveCaps(d RuntimeDefaults, add, drop []string, privileged bool) (probes.CapSet, []string) {
-	all := d.all()
+	all := d.All()
 	set, unknown := d.DefaultCaps()
 	if privileged {
 		return all, unknown
@@ -293,7 +303,7 @@ func ResolveCaps(d RuntimeDefaults, add, drop []string, privileged bool) (probes
 // added is the set an add list names, ALL being every capability.
 func added(d RuntimeDefaults, add []string) probes.CapSet {
 	if slices.ContainsFunc(add, isAll) {
-		return d.all()
+		return d.All()
 	}
 	set, _ := probes.ParseCapNames(add)
 	return set

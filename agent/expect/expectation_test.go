@@ -299,7 +299,7 @@ func TestFromPodContainerKinds(t *testing.T) {
 func TestProcessCaps(t *testing.T) {
 	d := DefaultsFor("containerd", "2")
 	e, _ := FromPod(pod(nil, &corev1.SecurityContext{RunAsUser: ptr[int64](1000), Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"NET_ADMIN"}}}), "c", d)
-	root, user := e.ProcessCaps(true), e.ProcessCaps(false)
+	root, user := ProcessCapsOf(e.Caps, true), ProcessCapsOf(e.Caps, false)
 	if root.Bounding != e.Caps || root.Effective != e.Caps || root.Permitted != e.Caps {
 		t.Errorf("root %+v", root)
 	}

@@ -47,6 +47,11 @@ func Table(w io.Writer, r *scan.Report, o TableOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, c := range r.Containers {
+		for _, p := range c.Problems {
+			fmt.Fprintf(w, "declared spec cannot hold: %s/%s/%s: %s\n", c.Namespace, c.Pod, c.Container, p)
+		}
+	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "not audited: %s/%s/%s (%s): %s\n", e.Namespace, e.Pod, e.Container, short(e.ID), e.Error)
 	}

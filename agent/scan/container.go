@@ -6,9 +6,8 @@ import (
 	"strings"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
-	"github.com/rtaudit/rtaudit/agent/declared"
+	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/expect"
-	"github.com/rtaudit/rtaudit/agent/runtime"
 	"github.com/rtaudit/rtaudit/probes"
 )
 
@@ -18,7 +17,7 @@ var errPIDReused = errors.New("pid no longer in the container's cgroup")
 
 // audit collects one container and evaluates it into r.
 // It returns the container's live processes.
-func (s *pass) audit(c *runtime.Container, sb *runtime.Sandbox) []*probes.Process {
+func (s *pass) audit(c *cri.Container, sb *cri.Sandbox) []*probes.Process {
 	r, host, d := s.r, s.host, s.defaults
 	ref := ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}
 	if c.StatusError != nil {
@@ -46,24 +45,26 @@ func (s *pass) audit(c *runtime.Container, sb *runtime.Sandbox) []*probes.Proces
 	subj.HostRoot = s.hostRoot
 	subj.HostPaths = s.hostPathsFor(subj.MaskedPathCandidates())
 	s.declare(subj, c, d)
-	from := subj.DeclaredFrom
-	if subj.Declared == nil {
-		from = declared.FromCRI // undeclared: judged against its own CRI config
-	}
-	r.Containers = append(r.Containers, ContainerSummary{
+	sum := ContainerSummary{
 		ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, PodUID: c.Pod.UID, Container: c.Name,
-		State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: from,
-	})
+		State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: subj.DeclaredFrom,
+	}
+	if subj.Declared == nil {
+		sum.DeclaredFrom = expect.OriginCRI // undeclared: judged against its own CRI config
+	} else {
+		sum.Problems = subj.Declared.Problems
+	}
+	r.Containers = append(r.Containers, sum)
 	r.Findings = append(r.Findings, checks.Evaluate(subj)...)
 	return procs
 }
 
 // declare sets the subject's declared expectation from the configured
 // source; a source that does not know the container leaves it nil.
-func (s *Scanner) declare(subj *checks.Subject, c *runtime.Container, d expect.RuntimeDefaults) {
+func (s *Scanner) declare(subj *checks.Subject, c *cri.Container, d expect.RuntimeDefaults) {
 	src := s.opts.Declared
 	if src == nil {
-		subj.DeclaredFrom = declared.FromCRI
+		subj.DeclaredFrom = expect.OriginCRI
 		return
 	}
 	subj.DeclaredFrom = src.Name()
@@ -76,10 +77,7 @@ func (s *Scanner) declare(subj *checks.Subject, c *runtime.Container, d expect.R
 		s.log.Debug("pod does not declare the container", "pod", c.Pod.Namespace+"/"+c.Pod.Name, "container", c.Name, "err", err)
 		return
 	}
-	for _, p := range exp.Problems {
-		s.log.Warn("declared spec cannot hold", "pod", c.Pod.Namespace+"/"+c.Pod.Name, "container", c.Name, "problem", p)
-	}
-	subj.Declared = exp
+	subj.Declared = exp // exp.Problems reach the report's container summary
 }
 
 // processes probes every live process of a running container, and returns
@@ -88,7 +86,7 @@ func (s *Scanner) declare(subj *checks.Subject, c *runtime.Container, d expect.R
 // means the container is gone. A process still in the runtime's init stage
 // (runc's "runc:[2:INIT]", before the execve of the container's command)
 // is skipped too: its credentials are not yet the container's.
-func (s *pass) processes(c *runtime.Container) ([]*probes.Process, probes.CapSet, error) {
+func (s *pass) processes(c *cri.Container) ([]*probes.Process, probes.CapSet, error) {
 	all := ^probes.CapSet(0)
 	if c.State != "running" || c.PID <= 0 {
 		return nil, all, nil

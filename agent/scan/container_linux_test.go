@@ -5,8 +5,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/expect"
-	"github.com/rtaudit/rtaudit/agent/runtime"
 	"github.com/rtaudit/rtaudit/probes"
 )
 
@@ -24,7 +24,7 @@ func testPass(t *testing.T) *pass {
 // gone: listed as such, never a finding, never an error.
 func TestAuditGoneContainer(t *testing.T) {
 	p := testPass(t)
-	c := &runtime.Container{ID: "exited", Name: "app", State: "running", PID: 1 << 22} // above pid_max: no such process
+	c := &cri.Container{ID: "exited", Name: "app", State: "running", PID: 1 << 22} // above pid_max: no such process
 	if procs := p.audit(c, nil); procs != nil {
 		t.Errorf("processes %v, want none", procs)
 	}
@@ -37,7 +37,7 @@ func TestAuditGoneContainer(t *testing.T) {
 // reuse) is the container gone, not the other process judged.
 func TestAuditReusedPID(t *testing.T) {
 	p := testPass(t)
-	c := &runtime.Container{ID: "0123456789abcdef-not-in-any-cgroup", Name: "app", State: "running", PID: os.Getpid()}
+	c := &cri.Container{ID: "0123456789abcdef-not-in-any-cgroup", Name: "app", State: "running", PID: os.Getpid()}
 	p.audit(c, nil)
 	if len(p.r.Gone) != 1 || len(p.r.Findings) != 0 {
 		t.Errorf("report %+v, want the container gone (its PID is this test's)", p.r)
@@ -47,7 +47,7 @@ func TestAuditReusedPID(t *testing.T) {
 // A container the runtime could not describe is not audited, and says so.
 func TestAuditStatusError(t *testing.T) {
 	p := testPass(t)
-	c := &runtime.Container{ID: "broken", State: "running", PID: os.Getpid(), StatusError: os.ErrPermission}
+	c := &cri.Container{ID: "broken", State: "running", PID: os.Getpid(), StatusError: os.ErrPermission}
 	p.audit(c, nil)
 	if len(p.r.Errors) != 1 || len(p.r.Findings) != 0 {
 		t.Errorf("report %+v, want one error", p.r)
@@ -55,7 +55,7 @@ func TestAuditStatusError(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
-	c := &runtime.Container{Name: "app", Pod: runtime.PodRef{Namespace: "ns", Name: "web"}}
+	c := &cri.Container{Name: "app", Pod: cri.PodRef{Namespace: "ns", Name: "web"}}
 	for _, tc := range []struct {
 		f    Filter
 		keep bool

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
-	"github.com/rtaudit/rtaudit/agent/runtime"
+	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/probes"
 )
 
@@ -44,16 +44,6 @@ func nsKey(kind probes.NSKind, ino uint64) string { return fmt.Sprintf("%s:%d", 
 type hideout struct {
 	keys  []string // the non-host namespaces, sorted ("net:N", "pid:N")
 	procs []*probes.Process
-}
-
-// label names the hideout by its pid namespace, else its network one.
-func (h hideout) label() string {
-	for _, k := range h.keys {
-		if strings.HasPrefix(k, "pid:") {
-			return k
-		}
-	}
-	return h.keys[0]
 }
 
 // hideouts finds the processes that live in a pid or network namespace of
@@ -171,43 +161,30 @@ func foreignNS(p *probes.Process, host probes.Namespaces) []string {
 	return keys
 }
 
-// finding turns a hideout into an undeclared-container finding on its
-// oldest process, naming the CRI container whose namespaces it entered
-// when there is one.
-func (h hideout) finding(k *known, task ContainerRef, isTask bool) checks.Finding {
-	first := h.procs[0]
-	var ref ContainerRef
-	inside := false
+// finding turns a hideout into an undeclared-container finding, naming the
+// CRI container whose namespaces it entered when there is one, else the
+// task of another containerd namespace it belongs to (task non-nil).
+func (h hideout) finding(k *known, task *ContainerRef) checks.Finding {
+	g := checks.HiddenGroup{Namespaces: h.keys, Processes: h.procs, Task: owner(task)}
 	for _, key := range h.keys {
-		if ref, inside = k.ns[key]; inside {
+		if ref, inside := k.ns[key]; inside {
+			g.Entered, g.Task = owner(&ref), nil
 			break
 		}
 	}
-	names := make([]string, 0, len(h.procs))
-	for _, p := range h.procs {
-		names = append(names, fmt.Sprintf("%s(%d)", p.Comm, p.PID))
+	return checks.UndeclaredGroup(g)
+}
+
+func owner(r *ContainerRef) *checks.Owner {
+	if r == nil {
+		return nil
 	}
-	f := checks.Finding{
-		Check: "undeclared-container", Severity: checks.High, Layer: checks.LayerProcess,
-		PID: first.PID, Field: "namespaces", Expected: "a container the CRI knows", Actual: strings.Join(h.keys, ","),
-	}
-	procs := strings.Join(names, ", ")
-	switch {
-	case inside:
-		f.Namespace, f.Pod, f.Container, f.ContainerID = ref.Namespace, ref.Pod, ref.Container, ref.ID
-		f.Message = fmt.Sprintf("process(es) %s entered the namespaces of this container but not its cgroup: started behind the runtime's back (nsenter?)", procs)
-	case isTask:
-		f.Namespace, f.Container, f.ContainerID = task.Namespace, task.Container, task.ID
-		f.Message = fmt.Sprintf("container %s of containerd namespace %q, invisible to the CRI and the kubelet: process(es) %s", task.ID, strings.TrimPrefix(task.Namespace, "containerd:"), procs)
-	default:
-		f.Message = fmt.Sprintf("process(es) %s live in %s, not the host's, and belong to no container the CRI knows (unshare? another runtime?)", procs, h.label())
-	}
-	return f
+	return &checks.Owner{ID: r.ID, Namespace: r.Namespace, Pod: r.Pod, Container: r.Container}
 }
 
 // searchHideouts adds an undeclared-container finding for every container
 // and process group the CRI cannot see.
-func (s *pass) searchHideouts(ctx context.Context, snap *runtime.Snapshot) error {
+func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 	r, k, host := s.r, s.k, s.host
 	for _, sb := range snap.Sandboxes {
 		if sb.PID > 0 {
@@ -215,24 +192,23 @@ func (s *pass) searchHideouts(ctx context.Context, snap *runtime.Snapshot) error
 		}
 	}
 	named := map[string]ContainerRef{}
-	if info := snap.Runtime; info.Name == "containerd" && info.Socket != "" {
-		tasks, err := foreignTasks(ctx, info.Socket, s.opts.Runtime.Timeout)
+	tasks, err := s.rt.OtherTasks(ctx)
+	if err != nil {
+		s.log.Warn("cannot list containers outside the CRI namespace", "err", err)
+	}
+	for _, t := range tasks {
+		ref := ContainerRef{ID: t.ID, Namespace: t.Namespace, Container: t.ID}
+		p, err := s.sess.Probe(t.PID)
 		if err != nil {
-			s.log.Warn("cannot list containers outside the CRI namespace", "err", err)
+			continue // gone, or unreadable: the hideout search below still sees it
 		}
-		for _, t := range tasks {
-			p, err := s.sess.Probe(t.pid)
-			if err != nil {
-				continue // gone, or unreadable: the hideout search below still sees it
-			}
-			if p.IsHost(host, probes.NSPID) && p.IsHost(host, probes.NSNet) {
-				r.Findings = append(r.Findings, hideout{keys: []string{"host namespaces"}, procs: []*probes.Process{p}}.finding(k, t.ref, true))
-				k.addPIDs(s.sess, t.pid)
-				continue
-			}
-			for _, key := range foreignNS(p, host) {
-				named[key] = t.ref
-			}
+		if p.IsHost(host, probes.NSPID) && p.IsHost(host, probes.NSNet) {
+			r.Findings = append(r.Findings, hideout{keys: []string{"host namespaces"}, procs: []*probes.Process{p}}.finding(k, &ref))
+			k.addPIDs(s.sess, t.PID)
+			continue
+		}
+		for _, key := range foreignNS(p, host) {
+			named[key] = ref
 		}
 	}
 	groups, err := s.hideouts()
@@ -240,14 +216,14 @@ func (s *pass) searchHideouts(ctx context.Context, snap *runtime.Snapshot) error
 		return fmt.Errorf("searching for hidden processes: %w", err)
 	}
 	for _, g := range groups {
-		var ref ContainerRef
-		isTask := false
+		var task *ContainerRef
 		for _, key := range g.keys {
-			if ref, isTask = named[key]; isTask {
+			if ref, ok := named[key]; ok {
+				task = &ref
 				break
 			}
 		}
-		r.Findings = append(r.Findings, g.finding(k, ref, isTask))
+		r.Findings = append(r.Findings, g.finding(k, task))
 	}
 	return nil
 }

@@ -34,9 +34,9 @@ func TestGroupHideouts(t *testing.T) {
 		for i, p := range h.procs {
 			pids[i] = strconv.Itoa(p.PID)
 		}
-		labels = append(labels, h.label()+"="+strings.Join(pids, ","))
+		labels = append(labels, strings.Join(h.keys, "+")+"="+strings.Join(pids, ","))
 	}
-	want := []string{"pid:60=20,21,22", "pid:80=31"}
+	want := []string{"net:50+pid:60=20,21,22", "pid:80=31"}
 	slices.Sort(labels)
 	if !slices.Equal(labels, want) {
 		t.Errorf("hideouts %v, want %v", labels, want)

@@ -1,6 +1,9 @@
 package scan
 
-import "github.com/rtaudit/rtaudit/agent/checks"
+import (
+	"github.com/rtaudit/rtaudit/agent/checks"
+	"github.com/rtaudit/rtaudit/agent/expect"
+)
 
 // Report is the result of one scan. Its JSON form is a contract: fields are
 // added, never renamed.
@@ -53,7 +56,11 @@ type ContainerSummary struct {
 	// DeclaredFrom is where the expectation came from: "cri" for a
 	// container no configured source declares (an undeclared-container
 	// finding says so) as for one judged against its CRI config by choice.
-	DeclaredFrom string `json:"declaredFrom"`
+	DeclaredFrom expect.Origin `json:"declaredFrom"`
+	// Problems are what the declared spec asks that the kernel cannot
+	// honour (an unknown capability name, a combination the API server
+	// rejects): the container is judged by the kubelet's reading of it.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // ContainerError is a container the scan could not audit, and why.

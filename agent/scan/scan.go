@@ -8,15 +8,15 @@ import (
 	"path/filepath"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
+	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/declared"
 	"github.com/rtaudit/rtaudit/agent/expect"
-	"github.com/rtaudit/rtaudit/agent/runtime"
 	"github.com/rtaudit/rtaudit/probes"
 )
 
 // Options configure a Scanner.
 type Options struct {
-	Runtime  runtime.DialOptions
+	Runtime  cri.DialOptions
 	ProcRoot string // "" means /proc
 	// Declared is where pod specs come from; nil judges every container
 	// against its own CRI config (declaredFrom "cri").
@@ -28,7 +28,7 @@ type Options struct {
 	Capabilities []string
 	// SeccompDefault says the kubelet runs with seccompDefault: true.
 	SeccompDefault bool
-	Node           string // "" means the host name
+	Node           string // "" means declared.NodeName("")
 	Filter         Filter
 	// NoHideouts skips the search for processes and containers the CRI
 	// cannot see (other containerd namespaces, unshare/nsenter hideouts).
@@ -40,7 +40,7 @@ type Options struct {
 // Filter keeps the containers whose fields equal the non-empty ones.
 type Filter struct{ Namespace, Pod, Container string }
 
-func (f Filter) keep(c *runtime.Container) bool {
+func (f Filter) keep(c *cri.Container) bool {
 	return (f.Namespace == "" || f.Namespace == c.Pod.Namespace) &&
 		(f.Pod == "" || f.Pod == c.Pod.Name) &&
 		(f.Container == "" || f.Container == c.Name)
@@ -49,7 +49,7 @@ func (f Filter) keep(c *runtime.Container) bool {
 // Scanner holds a runtime connection and a proc reader across scans.
 type Scanner struct {
 	opts Options
-	rt   *runtime.Client
+	rt   *cri.Client
 	fs   probes.FS
 	log  *slog.Logger
 }
@@ -63,14 +63,14 @@ func New(ctx context.Context, o Options) (*Scanner, error) {
 		o.Node, _ = os.Hostname()
 	}
 	if o.Runtime.Timeout <= 0 {
-		o.Runtime.Timeout = runtime.DefaultTimeout
+		o.Runtime.Timeout = cri.DefaultTimeout
 	}
 	fs, err := probes.NewFS(o.ProcRoot)
 	if err != nil {
 		return nil, err
 	}
 	o.Runtime.Logger = o.Logger
-	rt, err := runtime.Dial(ctx, o.Runtime)
+	rt, err := cri.Dial(ctx, o.Runtime)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func New(ctx context.Context, o Options) (*Scanner, error) {
 func (s *Scanner) Close() error { return s.rt.Close() }
 
 // Runtime is the runtime the scanner talks to.
-func (s *Scanner) Runtime() runtime.Info { return s.rt.Info() }
+func (s *Scanner) Runtime() cri.Info { return s.rt.Info() }
 
 // Run is New, Scan and Close in one call.
 func Run(ctx context.Context, o Options) (*Report, error) {
@@ -97,7 +97,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // report. A container that vanishes mid-scan is listed as gone; one that
 // cannot be read is listed as an error; neither sinks the scan.
 func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
-	snap, err := s.rt.Snapshot(ctx, runtime.ListOptions{All: s.opts.All})
+	snap, err := s.rt.Snapshot(ctx, cri.ListOptions{All: s.opts.All})
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 		Runtime:    RuntimeInfo{Name: snap.Runtime.Name, Version: snap.Runtime.Version, Endpoint: snap.Runtime.Endpoint},
 		Containers: []ContainerSummary{}, Findings: []checks.Finding{},
 	}
-	sandboxes := make(map[string]*runtime.Sandbox, len(snap.Sandboxes))
+	sandboxes := make(map[string]*cri.Sandbox, len(snap.Sandboxes))
 	for i := range snap.Sandboxes {
 		sandboxes[snap.Sandboxes[i].ID] = &snap.Sandboxes[i]
 	}
@@ -179,7 +179,7 @@ func (s *pass) hostPathsFor(paths []string) map[string]bool {
 
 // defaults are the runtime's documented defaults, with the kernel's full
 // capability set and the operator's overrides.
-func (s *Scanner) defaults(info runtime.Info) (expect.RuntimeDefaults, error) {
+func (s *Scanner) defaults(info cri.Info) (expect.RuntimeDefaults, error) {
 	d := expect.DefaultsFor(info.Name, info.Version)
 	all, err := s.fs.AllCaps()
 	if err != nil {

@@ -3,6 +3,7 @@ package groundtruth
 import (
 	"context"
 	"fmt"
+	"github.com/rtaudit/rtaudit/agent/expect"
 	"slices"
 	"strings"
 	"testing"
@@ -56,13 +57,13 @@ func scanKubeAPI(t *testing.T, c *cluster.Cluster, ns string, seccompDefault boo
 	for _, ctr := range r.Containers {
 		if undeclared[ctr.ID] {
 			// Judged against its own CRI config: the report says so.
-			if ctr.DeclaredFrom != declared.FromCRI {
-				t.Errorf("undeclared %s/%s/%s declared from %q, want %q", ctr.Namespace, ctr.Pod, ctr.Container, ctr.DeclaredFrom, declared.FromCRI)
+			if ctr.DeclaredFrom != expect.OriginCRI {
+				t.Errorf("undeclared %s/%s/%s declared from %q, want %q", ctr.Namespace, ctr.Pod, ctr.Container, ctr.DeclaredFrom, expect.OriginCRI)
 			}
 			continue
 		}
-		if ctr.DeclaredFrom != declared.FromKubeAPI {
-			t.Errorf("%s/%s/%s declared from %q, want %q", ctr.Namespace, ctr.Pod, ctr.Container, ctr.DeclaredFrom, declared.FromKubeAPI)
+		if ctr.DeclaredFrom != expect.OriginKubeAPI {
+			t.Errorf("%s/%s/%s declared from %q, want %q", ctr.Namespace, ctr.Pod, ctr.Container, ctr.DeclaredFrom, expect.OriginKubeAPI)
 		}
 	}
 	return r

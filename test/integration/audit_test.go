@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"github.com/rtaudit/rtaudit/agent/expect"
 	"slices"
 	"strings"
 	"testing"
@@ -41,7 +42,7 @@ func scanOf(t *testing.T, lab *harness.Lab, a audited) *scan.Report {
 		ns = "default"
 	}
 	return runScan(t, lab, scan.Options{
-		Declared: declared.NewIndex(declared.FromManifest, []*corev1.Pod{a.manifest}),
+		Declared: declared.NewIndex(expect.OriginManifest, []*corev1.Pod{a.manifest}),
 		Filter:   scan.Filter{Namespace: ns, Pod: a.manifest.Name},
 	})
 }
@@ -91,7 +92,7 @@ func TestAuditCompliantMatrix(t *testing.T) {
 			t.Parallel()
 			a := launchDeclared(t, lab, podYAML("audit-"+tc.name, tc.spec))
 			r := scanOf(t, lab, a)
-			if len(r.Containers) != 1 || r.Containers[0].DeclaredFrom != declared.FromManifest {
+			if len(r.Containers) != 1 || r.Containers[0].DeclaredFrom != expect.OriginManifest {
 				t.Fatalf("containers = %+v, want the pod's one container declared from the manifest", r.Containers)
 			}
 			got := drifts(r)
@@ -128,7 +129,10 @@ func TestAuditMistranslation(t *testing.T) {
 `
 	rootDropAll := "  containers:\n  - name: main\n    image: rtaudit.local/busybox:test\n    command: [sleep, \"3600\"]\n    securityContext: {capabilities: {drop: [ALL]}}\n"
 	nonRoot := "  securityContext: {runAsNonRoot: true}\n  containers:\n" + sleeper
-	cases := map[string]struct{ spec, check string }{
+	cases := map[string]struct {
+		spec  string
+		check checks.ID
+	}{
 		"runAsUser":                {restricted, "run-as-user"},
 		"runAsNonRoot":             {nonRoot, "run-as-non-root"},
 		"runAsGroup":               {restricted, "run-as-group"},
@@ -158,7 +162,7 @@ func TestAuditMistranslation(t *testing.T) {
 			name := "mis-" + strings.ToLower(field)
 			a := launchDeclared(t, lab, podYAML(name, tc.spec), harness.WithMistranslation(field))
 			r := scanOf(t, lab, a)
-			if got, want := drifts(r), []string{tc.check + "/cri/0"}; !slices.Equal(got, want) {
+			if got, want := drifts(r), []string{string(tc.check) + "/cri/0"}; !slices.Equal(got, want) {
 				t.Errorf("findings %v, want %v:%s", got, want, dump(r))
 			}
 		})
@@ -219,13 +223,13 @@ func TestAuditUndeclaredContainer(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runScan(t, lab, scan.Options{
-		Declared: declared.NewIndex(declared.FromManifest, []*corev1.Pod{other}),
+		Declared: declared.NewIndex(expect.OriginManifest, []*corev1.Pod{other}),
 		Filter:   scan.Filter{Namespace: "default", Pod: a.manifest.Name},
 	})
 	if got, want := drifts(r), []string{"undeclared-container/cri/0"}; !slices.Equal(got, want) {
 		t.Errorf("findings %v, want %v:%s", got, want, dump(r))
 	}
-	if len(r.Containers) != 1 || r.Containers[0].DeclaredFrom != declared.FromCRI {
+	if len(r.Containers) != 1 || r.Containers[0].DeclaredFrom != expect.OriginCRI {
 		t.Errorf("containers %+v: want the undeclared one judged (declaredFrom) against its CRI config", r.Containers)
 	}
 }

@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtaudit/rtaudit/agent/runtime"
+	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/test/harness"
 )
 
 // discover reads a container through rtaudit's own CRI discovery, the way
 // the scan does, and checks it agrees with the launcher.
-func discover(t *testing.T, lab *harness.Lab, p *harness.Pod, container string) runtime.Container {
+func discover(t *testing.T, lab *harness.Lab, p *harness.Pod, container string) cri.Container {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -19,7 +19,7 @@ func discover(t *testing.T, lab *harness.Lab, p *harness.Pod, container string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := runtime.Dial(ctx, runtime.DialOptions{Endpoint: lab.Endpoint()})
+	rt, err := cri.Dial(ctx, cri.DialOptions{Endpoint: lab.Endpoint()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestWatchSeesStart(t *testing.T) {
 	lab := harness.SharedLab(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rt, err := runtime.Dial(ctx, runtime.DialOptions{Endpoint: lab.Endpoint()})
+	rt, err := cri.Dial(ctx, cri.DialOptions{Endpoint: lab.Endpoint()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestWatchSeesStart(t *testing.T) {
 	for {
 		select {
 		case e := <-events:
-			if e.ContainerID == id && e.Type == runtime.ContainerStarted {
+			if e.ContainerID == id && e.Type == cri.ContainerStarted {
 				t.Logf("start of %s seen %v after the launcher returned", id[:12], time.Since(started).Round(time.Millisecond))
 				return
 			}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtaudit/rtaudit/agent/runtime"
+	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/test/harness"
 )
@@ -30,7 +30,7 @@ func BenchmarkScan20(b *testing.B) {
 		}
 		b.Cleanup(func() { _ = p.Delete(context.Background()) })
 	}
-	s, err := scan.New(ctx, scan.Options{Runtime: runtime.DialOptions{Endpoint: lab.Endpoint()}})
+	s, err := scan.New(ctx, scan.Options{Runtime: cri.DialOptions{Endpoint: lab.Endpoint()}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,26 @@
+package checks
+
+// ID names a check. It is part of the output contract (JSON, Reports,
+// metrics labels, waivers): never rename one.
+type ID string
+
+// The checks. Every ID here is registered by exactly one check file
+// (TestEveryIDRegistered), and nothing else names a check.
+const (
+	Capabilities        ID = "capabilities"
+	HostIPC             ID = "host-ipc"
+	HostMounts          ID = "host-mounts"
+	HostNetwork         ID = "host-network"
+	HostPID             ID = "host-pid"
+	HostUsers           ID = "host-users"
+	NoNewPrivs          ID = "no-new-privs"
+	Privileged          ID = "privileged"
+	ProcMount           ID = "proc-mount"
+	ReadonlyRootfs      ID = "readonly-rootfs"
+	RunAsGroup          ID = "run-as-group"
+	RunAsNonRoot        ID = "run-as-non-root"
+	RunAsUser           ID = "run-as-user"
+	Seccomp             ID = "seccomp"
+	SupplementalGroups  ID = "supplemental-groups"
+	UndeclaredContainer ID = "undeclared-container"
+)

@@ -1,0 +1,68 @@
+package agent_test
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/rtaudit/rtaudit/"
+
+// forbidden lists, per package pattern, the import paths (prefixes) it must
+// not depend on, directly or not. The reasons are in README.md, "Layout".
+var forbidden = []struct {
+	pkg     string // a package path below the module, or a prefix ending in "/"
+	imports []string
+}{
+	{"probes/", []string{"k8s.io/", "google.golang.org/grpc", module + "agent/"}},
+	{"probes", []string{"k8s.io/", "google.golang.org/grpc", module + "agent/"}},
+	{"agent/expect", []string{"k8s.io/client-go", module + "agent/"}},
+	{"agent/checks", []string{"k8s.io/client-go", module + "agent/cri", module + "agent/declared", module + "agent/scan", module + "agent/report", module + "agent/cli"}},
+	{"agent/cri", []string{"k8s.io/client-go", module + "probes", module + "agent/checks", module + "agent/expect", module + "agent/declared", module + "agent/scan"}},
+	{"agent/declared", []string{module + "agent/cri", module + "agent/checks", module + "agent/scan"}},
+	{"agent/scan", []string{module + "agent/report", module + "agent/cli"}},
+	{"agent/report", []string{module + "agent/cli"}},
+	{"test/harness", []string{module + "agent/", module + "probes"}},
+	{"test/cluster", []string{module + "agent/", module + "probes"}},
+	{"test/matrix", []string{module + "agent/", module + "probes"}},
+}
+
+// TestLayout enforces the import rules with go list -deps.
+func TestLayout(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH: cannot list dependencies")
+	}
+	out, err := exec.Command("go", "list", "-deps", "-test=false", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, module+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	seen := 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		pkg, ok := strings.CutPrefix(fields[0], module)
+		if !ok {
+			continue
+		}
+		for _, rule := range forbidden {
+			if pkg != rule.pkg && !(strings.HasSuffix(rule.pkg, "/") && strings.HasPrefix(pkg, rule.pkg)) && !strings.HasPrefix(pkg, rule.pkg+"/") {
+				continue
+			}
+			seen++
+			for _, bad := range rule.imports {
+				for _, dep := range fields[1:] {
+					if strings.HasPrefix(dep, bad) {
+						t.Errorf("%s depends on %s (forbidden by the rule for %s)", pkg, dep, rule.pkg)
+						break
+					}
+				}
+			}
+		}
+	}
+	if seen < len(forbidden)-1 {
+		t.Errorf("only %d packages matched the rules: is the module path right?", seen)
+	}
+}

@@ -1,4 +1,4 @@
-package runtime
+package cri
 
 import (
 	"context"
@@ -126,6 +126,14 @@ func dialOne(ctx context.Context, cand candidate, opts DialOptions) (*Client, er
 		return nil, err
 	}
 	return c, nil
+}
+
+// NewClient wraps any RuntimeServiceClient (a replayed capture in tests,
+// a filtering proxy) as a Client that reports info as the runtime's.
+func NewClient(rs runtimeapi.RuntimeServiceClient, info Info, timeout time.Duration, logger *slog.Logger) *Client {
+	c := newClient(rs, timeout, logger)
+	c.info = info
+	return c
 }
 
 // newClient wraps a RuntimeServiceClient; tests inject fakes through it.

@@ -1,4 +1,4 @@
-// Package runtime discovers pod sandboxes and containers through the CRI
+// Package cri discovers pod sandboxes and containers through the CRI
 // socket of the container runtime (containerd, CRI-O), the way the kubelet
 // sees them: pod identity from the kubelet's labels, the container's PID,
 // its CRI config and its OCI runtime spec from the verbose status.
@@ -15,4 +15,4 @@
 //
 // It must not import the probes package or the checks: discovery only. It
 // speaks CRI over gRPC and never shells out to crictl.
-package runtime
+package cri

@@ -1,4 +1,4 @@
-package runtime
+package cri
 
 // DefaultEndpoints are the CRI sockets tried, in order, when no endpoint is
 // given: containerd, CRI-O (both spellings of its run directory), k3s's

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package runtime
+package cri
 
 // socketOwner names the group owning socket; only known on Linux.
 func socketOwner(string) string { return "" }

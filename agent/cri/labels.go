@@ -1,4 +1,4 @@
-package runtime
+package cri
 
 import runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 

@@ -1,4 +1,4 @@
-package scan
+package cri
 
 import (
 	"context"
@@ -15,33 +15,43 @@ import (
 // containers in.
 const criNamespace = "k8s.io"
 
-// foreignTask is a running task of a containerd namespace other than the
-// CRI's: a container the kubelet cannot see.
-type foreignTask struct {
-	ref ContainerRef
-	pid int
+// Task is a running container the runtime holds outside the CRI (a task of
+// another containerd namespace: `ctr -n default run`, moby, buildkit): the
+// kubelet cannot see it.
+type Task struct {
+	ID        string
+	Namespace string // "containerd:<namespace>"
+	PID       int
 }
 
-// foreignTasks lists the running tasks of every containerd namespace but
-// the CRI's, through containerd's own API on the same socket.
-func foreignTasks(ctx context.Context, socket string, timeout time.Duration) ([]foreignTask, error) {
+// OtherTasks lists the running tasks of every containerd namespace but the
+// CRI's, through containerd's own API on the same socket. Runtimes other
+// than containerd have no such namespaces: nil.
+func (c *Client) OtherTasks(ctx context.Context) ([]Task, error) {
+	if c.info.Name != "containerd" || c.info.Socket == "" {
+		return nil, nil
+	}
+	return containerdTasks(ctx, c.info.Socket, c.timeout)
+}
+
+func containerdTasks(ctx context.Context, socket string, timeout time.Duration) ([]Task, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c, err := containerd.New(socket, containerd.WithTimeout(timeout))
+	client, err := containerd.New(socket, containerd.WithTimeout(timeout))
 	if err != nil {
 		return nil, fmt.Errorf("containerd API on %s: %w", socket, err)
 	}
-	defer c.Close()
-	nss, err := c.NamespaceService().List(ctx)
+	defer client.Close()
+	nss, err := client.NamespaceService().List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing containerd namespaces: %w", err)
 	}
-	var out []foreignTask
+	var out []Task
 	for _, ns := range nss {
 		if ns == criNamespace {
 			continue
 		}
-		resp, err := c.TaskService().List(namespaces.WithNamespace(ctx, ns), &tasks.ListTasksRequest{})
+		resp, err := client.TaskService().List(namespaces.WithNamespace(ctx, ns), &tasks.ListTasksRequest{})
 		if err != nil {
 			return nil, fmt.Errorf("listing tasks of containerd namespace %s: %w", ns, err)
 		}
@@ -49,10 +59,7 @@ func foreignTasks(ctx context.Context, socket string, timeout time.Duration) ([]
 			if t.Status != task.Status_RUNNING && t.Status != task.Status_PAUSED {
 				continue
 			}
-			out = append(out, foreignTask{
-				ref: ContainerRef{ID: t.ID, Namespace: "containerd:" + ns, Container: t.ID},
-				pid: int(t.Pid),
-			})
+			out = append(out, Task{ID: t.ID, Namespace: "containerd:" + ns, PID: int(t.Pid)})
 		}
 	}
 	return out, nil

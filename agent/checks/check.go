@@ -53,6 +53,10 @@ type Finding struct {
 	Expected    string   `json:"expected"`
 	Actual      string   `json:"actual"`
 	Message     string   `json:"message"`
+	// Waiver names the waiver ("namespace/name", or "name" for a
+	// ClusterWaiver) that accepts this finding; empty when none does. A
+	// waived finding stays in the report.
+	Waiver string `json:"waiver,omitempty"`
 }
 
 // Check is one rule. Severity is the highest a finding of the check takes;

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -47,7 +48,7 @@ func (s *pass) audit(c *cri.Container, sb *cri.Sandbox) []*probes.Process {
 	s.declare(subj, c, d)
 	sum := ContainerSummary{
 		ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, PodUID: c.Pod.UID, Container: c.Name,
-		State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: subj.DeclaredFrom,
+		Image: cmp.Or(c.Config.GetImage().GetUserSpecifiedImage(), c.Image), ImageRef: c.ImageRef, State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: subj.DeclaredFrom,
 	}
 	if subj.Declared == nil {
 		sum.DeclaredFrom = expect.OriginCRI // undeclared: judged against its own CRI config

@@ -20,6 +20,9 @@ type Report struct {
 	// Errors are containers that could not be audited (the audit is
 	// incomplete for them); never silently dropped.
 	Errors []ContainerError `json:"errors,omitempty"`
+	// Notes are what a reader must know to trust the report (an expired
+	// waiver, declared specs that may be stale): one line each.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Report identity.
@@ -50,6 +53,12 @@ type ContainerSummary struct {
 	Pod       string `json:"pod"`
 	PodUID    string `json:"podUID"`
 	Container string `json:"container"`
+	// Image is the image as the pod spec names it (the kubelet's
+	// user_specified_image), else as the runtime reports it; ImageRef is
+	// the image's digest or ID. Waivers match them: a container name
+	// alone is spoofable.
+	Image     string `json:"image,omitempty"`
+	ImageRef  string `json:"imageRef,omitempty"`
 	State     string `json:"state"`
 	PID       int    `json:"pid"`
 	Processes int    `json:"processes"`

@@ -16,26 +16,16 @@ func parseIDMap(data []byte) ([]IDMapping, error) {
 	var out []IDMapping
 	for len(data) > 0 {
 		var line []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			line, data = data, nil
-		}
+		line, data = nextLine(data)
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var v [3]uint32
-		rest := line
-		for i := range v {
-			var f []byte
-			f, rest = nextField(rest)
-			n, err := parseUint(f, 10, 32)
-			if err != nil {
-				return nil, fmt.Errorf("line %q: %w", line, err)
-			}
-			v[i] = uint32(n)
+		rest, err := parseUint32s(line, v[:])
+		if err != nil {
+			return nil, fmt.Errorf("line %q: %w", line, err)
 		}
-		if f, _ := nextField(rest); len(f) != 0 {
+		if !atEnd(rest) {
 			return nil, fmt.Errorf("line %q: more than 3 fields", line)
 		}
 		if v[2] == 0 {
@@ -44,10 +34,4 @@ func parseIDMap(data []byte) ([]IDMapping, error) {
 		out = append(out, IDMapping{Inside: v[0], Outside: v[1], Length: v[2]})
 	}
 	return out, nil
-}
-
-// parseLSMLabel turns the content of /proc/<pid>/attr/current into a label:
-// the kernel ends it with a newline (AppArmor) or a NUL (SELinux).
-func parseLSMLabel(data []byte) string {
-	return string(bytes.TrimRight(data, "\n\x00"))
 }

@@ -15,6 +15,10 @@ type statFields struct {
 	start uint64 // field 22, clock ticks since boot
 }
 
+// exited reports whether the process is a zombie or dead: it has exited,
+// and its ns links and mountinfo are gone.
+func (s statFields) exited() bool { return s.state == 'Z' || s.state == 'X' }
+
 // parseStat extracts fields 2, 3, 4 and 22 of /proc/<pid>/stat.
 //
 // Written by hand: procfs.Proc.Stat scans all 52 fields with fmt.Fscan (about

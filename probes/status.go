@@ -4,7 +4,19 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strconv"
+)
+
+// The fields of /proc/<pid>/status parseStatus requires (present on every
+// kernel rtaudit supports), one bit each.
+const (
+	haveUID = 1 << iota
+	haveGID
+	haveGroups
+	haveInh
+	havePrm
+	haveEff
+	haveBnd
+	statusRequired = haveUID | haveGID | haveGroups | haveInh | havePrm | haveEff | haveBnd
 )
 
 // parseStatus fills the credential, capability and seccomp fields of p from
@@ -19,107 +31,71 @@ import (
 // Groups, CapInh, CapPrm, CapEff, CapBnd. The others (NSpid 4.1, CapAmb 4.3,
 // NoNewPrivs 4.10, Seccomp_filters 5.9) are left zero when absent.
 func parseStatus(data []byte, p *Process) error {
-	const (
-		haveUID = 1 << iota
-		haveGID
-		haveGroups
-		haveInh
-		havePrm
-		haveEff
-		haveBnd
-		required = haveUID | haveGID | haveGroups | haveInh | havePrm | haveEff | haveBnd
-	)
 	var have int
 	for len(data) > 0 {
 		var line []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			line, data = data, nil
-		}
+		line, data = nextLine(data)
 		colon := bytes.IndexByte(line, ':')
 		if colon < 0 {
 			continue
 		}
 		key, val := line[:colon], line[colon+1:]
-		var err error
-		switch string(key) {
-		case "Uid":
-			err = parseIDs(val, &p.UID)
-			have |= haveUID
-		case "Gid":
-			err = parseIDs(val, &p.GID)
-			have |= haveGID
-		case "Groups":
-			p.Groups, err = parseUint32List(val)
-			have |= haveGroups
-		case "NSpid":
-			p.NSpid, err = parseIntList(val)
-		case "CapInh":
-			err = parseCapSet(val, &p.Caps.Inheritable)
-			have |= haveInh
-		case "CapPrm":
-			err = parseCapSet(val, &p.Caps.Permitted)
-			have |= havePrm
-		case "CapEff":
-			err = parseCapSet(val, &p.Caps.Effective)
-			have |= haveEff
-		case "CapBnd":
-			err = parseCapSet(val, &p.Caps.Bounding)
-			have |= haveBnd
-		case "CapAmb":
-			err = parseCapSet(val, &p.Caps.Ambient)
-		case "NoNewPrivs":
-			var n int
-			n, err = parseSmallInt(val)
-			p.NoNewPrivs = n != 0
-		case "Seccomp":
-			var n int
-			n, err = parseSmallInt(val)
-			p.Seccomp = SeccompMode(n)
-		case "Seccomp_filters":
-			p.SeccompFilters, err = parseSmallInt(val)
-		}
+		got, err := parseStatusField(key, val, p)
 		if err != nil {
 			return fmt.Errorf("field %s: %w", key, err)
 		}
+		have |= got
 	}
-	if have&required != required {
+	if have&statusRequired != statusRequired {
 		return errors.New("missing Uid, Gid, Groups or Cap* field")
 	}
 	return nil
 }
 
-// nextField returns the next whitespace-separated field of b and the rest.
-func nextField(b []byte) (field, rest []byte) {
-	i := 0
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
-		i++
+// parseStatusField stores the value val of the status field key in p, and
+// returns the bit of key among the required fields (0 for the others).
+// Fields rtaudit does not use are skipped.
+func parseStatusField(key, val []byte, p *Process) (have int, err error) {
+	switch string(key) {
+	case "Uid":
+		return haveUID, parseIDs(val, &p.UID)
+	case "Gid":
+		return haveGID, parseIDs(val, &p.GID)
+	case "Groups":
+		p.Groups, err = parseUint32List(val)
+		return haveGroups, err
+	case "NSpid":
+		p.NSpid, err = parseIntList(val)
+	case "CapInh":
+		return haveInh, parseCapSet(val, &p.Caps.Inheritable)
+	case "CapPrm":
+		return havePrm, parseCapSet(val, &p.Caps.Permitted)
+	case "CapEff":
+		return haveEff, parseCapSet(val, &p.Caps.Effective)
+	case "CapBnd":
+		return haveBnd, parseCapSet(val, &p.Caps.Bounding)
+	case "CapAmb":
+		err = parseCapSet(val, &p.Caps.Ambient)
+	case "NoNewPrivs":
+		var n int
+		n, err = parseSmallInt(val)
+		p.NoNewPrivs = n != 0
+	case "Seccomp":
+		var n int
+		n, err = parseSmallInt(val)
+		p.Seccomp = SeccompMode(n)
+	case "Seccomp_filters":
+		p.SeccompFilters, err = parseSmallInt(val)
 	}
-	j := i
-	for j < len(b) && b[j] != ' ' && b[j] != '\t' {
-		j++
-	}
-	return b[i:j], b[j:]
-}
-
-func parseUint(b []byte, base, bitSize int) (uint64, error) {
-	// string(b) in a call argument that does not escape is not copied.
-	return strconv.ParseUint(string(b), base, bitSize)
+	return 0, err
 }
 
 func parseIDs(val []byte, ids *IDs) error {
-	rest := val
-	for i := range ids {
-		var f []byte
-		f, rest = nextField(rest)
-		n, err := parseUint(f, 10, 32)
-		if err != nil {
-			return err
-		}
-		ids[i] = uint32(n)
+	rest, err := parseUint32s(val, ids[:])
+	if err != nil {
+		return err
 	}
-	if f, _ := nextField(rest); len(f) != 0 {
+	if !atEnd(rest) {
 		return errors.New("more than 4 IDs")
 	}
 	return nil
@@ -144,7 +120,7 @@ func parseList[T uint32 | int](val []byte, bits int) ([]T, error) {
 
 func parseSmallInt(val []byte) (int, error) {
 	f, rest := nextField(val)
-	if g, _ := nextField(rest); len(g) != 0 {
+	if !atEnd(rest) {
 		return 0, errors.New("more than one value")
 	}
 	n, err := parseUint(f, 10, 31)
@@ -153,7 +129,7 @@ func parseSmallInt(val []byte) (int, error) {
 
 func parseCapSet(val []byte, c *CapSet) error {
 	f, rest := nextField(val)
-	if g, _ := nextField(rest); len(g) != 0 {
+	if !atEnd(rest) {
 		return errors.New("more than one value")
 	}
 	if len(f) != 16 {

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/rtaudit/rtaudit/test/internal/cleanup"
 )
 
 // nodeAddress derives the node's interface name and address from the
@@ -29,7 +29,7 @@ func nodeAddress(bridge, dir string) (iface, ip string) {
 // kernel has the driver, else an empty bridge (always available where the
 // harness's CNI bridge works).
 func addNodeInterface(iface, ip string) error {
-	deleteLink(iface)
+	cleanup.DeleteLink(iface)
 	if err := exec.Command("ip", "link", "add", iface, "type", "dummy").Run(); err != nil {
 		if msg, err := exec.Command("ip", "link", "add", iface, "type", "bridge").CombinedOutput(); err != nil {
 			return fmt.Errorf("cluster: ip link add %s: %v: %s", iface, err, strings.TrimSpace(string(msg)))
@@ -40,21 +40,11 @@ func addNodeInterface(iface, ip string) error {
 		{"link", "set", iface, "up"},
 	} {
 		if msg, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			deleteLink(iface)
+			cleanup.DeleteLink(iface)
 			return fmt.Errorf("cluster: ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(msg)))
 		}
 	}
 	return nil
-}
-
-func deleteLink(name string) {
-	if name == "" {
-		return
-	}
-	if _, err := os.Stat(filepath.Join("/sys/class/net", name)); err != nil {
-		return
-	}
-	_ = exec.Command("ip", "link", "delete", name).Run()
 }
 
 // freePorts returns n distinct free TCP ports on 127.0.0.1. They are

@@ -1,17 +1,17 @@
 package cluster
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rtaudit/rtaudit/test/harness"
+	"github.com/rtaudit/rtaudit/test/internal/cleanup"
 )
 
 // proc is one daemon of the cluster. Mark is an argument only this
@@ -53,16 +53,7 @@ func (p proc) alive() bool {
 	if p.PID <= 0 {
 		return false
 	}
-	raw, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.PID), "cmdline"))
-	if err != nil || len(raw) == 0 {
-		return false
-	}
-	for _, a := range bytes.Split(bytes.TrimRight(raw, "\x00"), []byte{0}) {
-		if strings.Contains(string(a), p.Mark) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(cleanup.Argv(p.PID), func(a string) bool { return strings.Contains(a, p.Mark) })
 }
 
 // signal sends sig to p if it is still ours.
@@ -74,19 +65,11 @@ func (p proc) signal(sig syscall.Signal) {
 
 // stopProcs sends SIGTERM to all, waits up to grace, then SIGKILLs the rest.
 func stopProcs(grace time.Duration, ps ...proc) {
-	for _, p := range ps {
-		p.signal(syscall.SIGTERM)
-	}
-	deadline := time.Now().Add(grace)
-	for time.Now().Before(deadline) && anyAlive(ps) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	for _, p := range ps {
-		p.signal(syscall.SIGKILL)
-	}
-	for i := 0; i < 100 && anyAlive(ps); i++ {
-		time.Sleep(20 * time.Millisecond)
-	}
+	cleanup.Terminate(grace, func() bool { return anyAlive(ps) }, func(sig syscall.Signal) {
+		for _, p := range ps {
+			p.signal(sig)
+		}
+	})
 }
 
 func anyAlive(ps []proc) bool {
@@ -100,23 +83,9 @@ func anyAlive(ps []proc) bool {
 
 // otherKubelets counts running kubelet processes other than except.
 func otherKubelets(except int) int {
-	ents, _ := os.ReadDir("/proc")
-	n := 0
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == except {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || len(raw) == 0 {
-			continue
-		}
-		argv0, _, _ := bytes.Cut(raw, []byte{0})
-		if filepath.Base(string(argv0)) == "kubelet" {
-			n++
-		}
-	}
-	return n
+	return len(cleanup.FindProcesses(func(pid int, argv []string) bool {
+		return pid != except && filepath.Base(argv[0]) == "kubelet"
+	}))
 }
 
 // tail returns the last n lines of a log file for error messages.

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/moby/sys/mountinfo"
 	"github.com/rtaudit/rtaudit/test/harness"
+	"github.com/rtaudit/rtaudit/test/internal/cleanup"
 )
 
 // Stop tears the cluster down: the kubelet first (so it recreates nothing),
@@ -40,10 +39,10 @@ func (c *Cluster) stop() error {
 	}
 	stopProcs(10*time.Second, c.rec.APIServer) // before etcd: it hangs on a lost etcd
 	stopProcs(10*time.Second, c.rec.Etcd)
-	if err := unmountUnder(c.lay.dir); err != nil {
+	if err := cleanup.UnmountUnder(c.lay.dir); err != nil { // the kubelet's projected volume tmpfs mounts
 		errs = append(errs, err)
 	}
-	deleteLink(c.rec.Interface)
+	cleanup.DeleteLink(c.rec.Interface)
 	removeLogLinks(c.lay.podLogs())
 	removeEmptyCgroup("k8s.io")
 	if otherKubelets(0) == 0 {
@@ -59,23 +58,6 @@ func (c *Cluster) stop() error {
 		}
 	} else {
 		_ = os.Remove(c.lay.record())
-	}
-	return errors.Join(errs...)
-}
-
-// unmountUnder detaches every mount below dir (the kubelet's projected
-// volume tmpfs mounts), deepest first.
-func unmountUnder(dir string) error {
-	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
-	if err != nil {
-		return fmt.Errorf("cluster: read mountinfo: %w", err)
-	}
-	sort.Slice(mounts, func(i, j int) bool { return len(mounts[i].Mountpoint) > len(mounts[j].Mountpoint) })
-	var errs []error
-	for _, m := range mounts {
-		if err := syscall.Unmount(m.Mountpoint, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
-			errs = append(errs, fmt.Errorf("cluster: unmount %s: %w", m.Mountpoint, err))
-		}
 	}
 	return errors.Join(errs...)
 }
@@ -104,12 +86,8 @@ func removeLogLinks(podLogs string) {
 // containerd puts containers under /k8s.io/<id>; the per-container
 // directories go with the containers, the parent stays behind.
 func removeEmptyCgroup(name string) {
-	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
-	if err != nil {
-		return
-	}
-	for _, m := range mounts {
-		_ = syscall.Rmdir(filepath.Join(m.Mountpoint, name)) // fails while in use: fine
+	for _, dir := range cleanup.CgroupDirs(name) {
+		_ = syscall.Rmdir(dir) // fails while in use: fine
 	}
 }
 

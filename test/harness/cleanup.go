@@ -1,20 +1,18 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/moby/sys/mountinfo"
+	"github.com/rtaudit/rtaudit/test/internal/cleanup"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -47,10 +45,10 @@ func (c *Containerd) stop() error {
 	c.stopDaemon()
 	c.killContainers()
 	killShims(c.lay.socket())
-	if err := unmountUnder(c.opts.Dir); err != nil {
+	if err := cleanup.UnmountUnder(c.opts.Dir); err != nil {
 		errs = append(errs, err)
 	}
-	deleteLink(c.opts.Bridge)
+	cleanup.DeleteLink(c.opts.Bridge)
 	removeCgroupParent(c.opts.CgroupParent)
 	releaseSlot(c.opts.Dir, c.opts.Bridge)
 	_ = os.Remove(c.lay.pidFile())
@@ -89,21 +87,13 @@ func (c *Containerd) removeAllPods() error {
 	return errors.Join(errs...)
 }
 
+// stopDaemon stops this instance's containerd: SIGTERM, then SIGKILL
+// after 10 seconds.
 func (c *Containerd) stopDaemon() {
 	if !c.alive() {
 		return
 	}
-	_ = syscall.Kill(c.pid, syscall.SIGTERM)
-	deadline := time.Now().Add(10 * time.Second)
-	for c.alive() && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if c.alive() {
-		_ = syscall.Kill(c.pid, syscall.SIGKILL)
-		for i := 0; i < 100 && c.alive(); i++ {
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	cleanup.Terminate(10*time.Second, c.alive, func(sig syscall.Signal) { _ = syscall.Kill(c.pid, sig) })
 }
 
 // killContainers removes whatever runc still runs under this instance's
@@ -141,55 +131,10 @@ func processIsContainerd(pid int, socket string) bool {
 // pidsWithArg lists processes whose argv[0] base name starts with prefix and
 // whose arguments include arg.
 func pidsWithArg(prefix, arg string) []int {
-	ents, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || len(raw) == 0 {
-			continue
-		}
-		args := strings.Split(string(bytes.TrimRight(raw, "\x00")), "\x00")
-		if !strings.HasPrefix(filepath.Base(args[0]), prefix) {
-			continue
-		}
-		for _, a := range args[1:] {
-			if a == arg || a == "unix://"+arg {
-				pids = append(pids, pid)
-				break
-			}
-		}
-	}
-	return pids
-}
-
-// unmountUnder detaches every mount below dir, deepest first.
-func unmountUnder(dir string) error {
-	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
-	if err != nil {
-		return fmt.Errorf("harness: read mountinfo: %w", err)
-	}
-	sort.Slice(mounts, func(i, j int) bool { return len(mounts[i].Mountpoint) > len(mounts[j].Mountpoint) })
-	var errs []error
-	for _, m := range mounts {
-		if err := syscall.Unmount(m.Mountpoint, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
-			errs = append(errs, fmt.Errorf("harness: unmount %s: %w", m.Mountpoint, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func deleteLink(name string) {
-	if name == "" {
-		return
-	}
-	if _, err := os.Stat(filepath.Join("/sys/class/net", name)); err != nil {
-		return
-	}
-	_ = exec.Command("ip", "link", "delete", name).Run()
+	return cleanup.FindProcesses(func(_ int, args []string) bool {
+		return strings.HasPrefix(filepath.Base(args[0]), prefix) &&
+			slices.ContainsFunc(args[1:], func(a string) bool { return a == arg || a == "unix://"+arg })
+	})
 }
 
 // removeCgroupParent removes the (by now empty) cgroup tree of this instance
@@ -198,12 +143,8 @@ func removeCgroupParent(parent string) {
 	if parent == "" || parent == "/" {
 		return
 	}
-	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
-	if err != nil {
-		return
-	}
-	for _, m := range mounts {
-		removeTree(filepath.Join(m.Mountpoint, parent))
+	for _, dir := range cleanup.CgroupDirs(parent) {
+		removeTree(dir)
 	}
 }
 

@@ -1,0 +1,89 @@
+//go:build linux
+
+package probes
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestFixtureNamespaces(t *testing.T) {
+	fs := fixtureFS(t)
+	for _, pid := range []int{1, 100, 400, 700} {
+		p, err := fs.Probe(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns, err := fs.Namespaces(pid)
+		if err != nil || !cmp.Equal(ns, p.Namespaces) {
+			t.Errorf("Namespaces(%d) = %v, %v; Probe has %v", pid, ns, err, p.Namespaces)
+		}
+	}
+	if _, err := fs.Namespaces(907); !errors.Is(err, ErrMalformed) {
+		t.Errorf("Namespaces(garbled link) = %v, want ErrMalformed", err)
+	}
+	if _, err := fs.Namespaces(31337); !errors.Is(err, ErrGone) {
+		t.Errorf("Namespaces(missing) = %v, want ErrGone", err)
+	}
+	if _, err := fs.Namespaces(0); err == nil || errors.Is(err, ErrGone) {
+		t.Errorf("Namespaces(0) = %v, want an invalid pid error", err)
+	}
+	// A kernel without time namespaces (before 5.6) has no ns/time entry.
+	if err := os.Remove(filepath.Join(fs.Root(), "100", "ns", "time")); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := fs.Namespaces(100)
+	if _, has := ns[NSTime]; err != nil || has || len(ns) != 7 {
+		t.Errorf("without ns/time: %v, %v", ns, err)
+	}
+	// A dangling link: the entry exists but does not resolve, as for a
+	// process that is exiting.
+	if err := os.Symlink("/nonexistent", filepath.Join(fs.Root(), "100", "ns", "time")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(fs.Root(), "100", "ns", "net")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../nowhere/net", filepath.Join(fs.Root(), "100", "ns", "net")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Namespaces(100); !errors.Is(err, ErrMalformed) {
+		t.Errorf("link to a path: %v, want ErrMalformed", err)
+	}
+}
+
+func TestLiveNamespaces(t *testing.T) {
+	needRootAndTool(t, "unshare")
+	fs := liveFS(t)
+	self, err := fs.Probe(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns, err := fs.Namespaces(os.Getpid()); err != nil || !cmp.Equal(ns, self.Namespaces) {
+		t.Errorf("Namespaces(self) = %v, %v; Probe has %v", ns, err, self.Namespaces)
+	}
+	cmd := start(t, fs, "unshare", "--net", "sleep", "30")
+	ns, err := fs.Namespaces(cmd.Process.Pid)
+	if err != nil || ns.Same(self.Namespaces, NSNet) || !ns.Same(self.Namespaces, NSMnt) || len(ns) != len(self.Namespaces) {
+		t.Errorf("Namespaces(unshared net) = %v, %v", ns, err)
+	}
+	_ = cmd.Process.Kill()
+	for range 100 { // a zombie until reaped
+		if st, err := fs.stat(cmd.Process.Pid); err == nil && st.state == 'Z' {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := fs.Namespaces(cmd.Process.Pid); !errors.Is(err, ErrGone) {
+		t.Errorf("zombie: Namespaces = %v, want ErrGone", err)
+	}
+	_ = cmd.Wait()
+	if _, err := fs.Namespaces(cmd.Process.Pid); !errors.Is(err, ErrGone) {
+		t.Errorf("reaped: Namespaces = %v, want ErrGone", err)
+	}
+}

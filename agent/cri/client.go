@@ -43,6 +43,7 @@ type Client struct {
 	info    Info
 	timeout time.Duration
 	log     *slog.Logger
+	cache   *statusCache // nil unless EnableStatusCache
 }
 
 // Dial connects to the runtime and checks it speaks CRI v1 (Version).

@@ -36,6 +36,8 @@ type fakeRuntime struct {
 	eventsEOF bool
 	streamErr []error // errors returned by the next streams, in order
 	streams   int
+
+	statusCalls int // PodSandboxStatus and ContainerStatus calls answered
 }
 
 func newFake() *fakeRuntime {
@@ -83,6 +85,7 @@ func (f *fakeRuntime) ListContainers(_ context.Context, r *runtimeapi.ListContai
 func (f *fakeRuntime) PodSandboxStatus(_ context.Context, r *runtimeapi.PodSandboxStatusRequest) (*runtimeapi.PodSandboxStatusResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.statusCalls++
 	if err := f.statusErr[r.GetPodSandboxId()]; err != nil {
 		return nil, err
 	}
@@ -99,6 +102,7 @@ func (f *fakeRuntime) PodSandboxStatus(_ context.Context, r *runtimeapi.PodSandb
 func (f *fakeRuntime) ContainerStatus(_ context.Context, r *runtimeapi.ContainerStatusRequest) (*runtimeapi.ContainerStatusResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.statusCalls++
 	if err := f.statusErr[r.GetContainerId()]; err != nil {
 		return nil, err
 	}

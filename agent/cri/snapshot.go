@@ -52,7 +52,11 @@ func (c *Client) Snapshot(ctx context.Context, opts ListOptions) (*Snapshot, err
 		if !opts.All && item.GetState() != runtimeapi.PodSandboxState_SANDBOX_READY {
 			continue
 		}
-		sb, err := c.sandbox(ctx, item)
+		sb, cached := c.cache.sandbox(item.GetId())
+		var err error
+		if !cached || item.GetState() != runtimeapi.PodSandboxState_SANDBOX_READY {
+			sb, err = c.sandbox(ctx, item)
+		}
 		if errors.Is(err, ErrNotFound) {
 			c.log.Debug("sandbox vanished while listing", "sandbox", item.GetId())
 			continue
@@ -66,10 +70,14 @@ func (c *Client) Snapshot(ctx context.Context, opts ListOptions) (*Snapshot, err
 		if !opts.All && item.GetState() != runtimeapi.ContainerState_CONTAINER_RUNNING {
 			continue // a runtime that ignores the filter
 		}
-		ctr, err := c.container(ctx, item, func(id string) (sandboxRef, bool) {
-			r, ok := refs[id]
-			return r, ok
-		})
+		ctr, cached := c.cache.container(item.GetId())
+		var err error
+		if !cached || item.GetState() != runtimeapi.ContainerState_CONTAINER_RUNNING {
+			ctr, err = c.container(ctx, item, func(id string) (sandboxRef, bool) {
+				r, ok := refs[id]
+				return r, ok
+			})
+		}
 		if errors.Is(err, ErrNotFound) {
 			c.log.Debug("container vanished while listing", "container", item.GetId())
 			continue
@@ -80,6 +88,7 @@ func (c *Client) Snapshot(ctx context.Context, opts ListOptions) (*Snapshot, err
 		snap.Containers = append(snap.Containers, ctr)
 	}
 	sortSnapshot(snap)
+	c.cache.keep(snap)
 	return snap, nil
 }
 

@@ -3,7 +3,6 @@ package declared
 import (
 	"context"
 	"fmt"
-	"github.com/rtaudit/rtaudit/agent/expect"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -11,6 +10,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/rtaudit/rtaudit/agent/expect"
 )
 
 // KubeAPIOptions selects the API server and the node whose pods to read.

@@ -3,7 +3,6 @@ package groundtruth
 import (
 	"context"
 	"fmt"
-	"github.com/rtaudit/rtaudit/agent/expect"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/rtaudit/rtaudit/agent/checks"
 	"github.com/rtaudit/rtaudit/agent/declared"
+	"github.com/rtaudit/rtaudit/agent/expect"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/test/cluster"
 	"github.com/rtaudit/rtaudit/test/matrix"

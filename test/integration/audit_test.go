@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"github.com/rtaudit/rtaudit/agent/expect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/rtaudit/rtaudit/agent/checks"
 	"github.com/rtaudit/rtaudit/agent/declared"
+	"github.com/rtaudit/rtaudit/agent/expect"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/test/harness"
 )

@@ -56,6 +56,11 @@ func LoadKubeAPI(ctx context.Context, o KubeAPIOptions) (*Index, error) {
 	return NewIndex(expect.OriginKubeAPI, pods), nil
 }
 
+// RESTConfig is the API server config o names: the in-cluster config when
+// no kubeconfig or context is given and the process runs in a pod, else the
+// usual kubeconfig rules.
+func RESTConfig(o KubeAPIOptions) (*rest.Config, error) { return restConfig(o) }
+
 func restConfig(o KubeAPIOptions) (*rest.Config, error) {
 	if o.Kubeconfig == "" && o.Context == "" {
 		if cfg, err := rest.InClusterConfig(); err == nil {

@@ -1,0 +1,136 @@
+package declared
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/rtaudit/rtaudit/agent/expect"
+)
+
+// Informer is the long-running kube-api source: a watch of the pods bound
+// to one node (field selector spec.nodeName), kept in memory. While the API
+// server is unreachable it keeps answering from the last known pods and
+// Healthy says so; it never blocks a scan.
+type Informer struct {
+	informer cache.SharedIndexInformer
+	synced   atomic.Bool
+	healthy  atomic.Bool
+	errors   atomic.Int64
+
+	mu     sync.Mutex
+	lastOK time.Time
+}
+
+// uidIndex indexes pods by their UID and, for mirror pods, by the static
+// pod's UID the kubelet runs them under.
+const uidIndex = "uid"
+
+// NewInformer watches the pods bound to node through cs; call Run.
+func NewInformer(cs kubernetes.Interface, node string) (*Informer, error) {
+	if node == "" {
+		return nil, fmt.Errorf("kube-api: no node name (set --node-name or NODE_NAME)")
+	}
+	lw := cache.NewFilteredListWatchFromClient(cs.CoreV1().RESTClient(), "pods", metav1.NamespaceAll,
+		func(o *metav1.ListOptions) {
+			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", node).String()
+		})
+	inf := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{
+		cache.NamespaceIndex: cache.MetaNamespaceIndexFunc,
+		uidIndex:             podUIDs,
+	})
+	in := &Informer{informer: inf}
+	if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
+		in.healthy.Store(false)
+		in.errors.Add(1)
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { in.ok() },
+		UpdateFunc: func(any, any) { in.ok() },
+		DeleteFunc: func(any) { in.ok() },
+	}); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func podUIDs(obj any) ([]string, error) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		return nil, nil
+	}
+	out := []string{string(p.UID)}
+	if uid := p.Annotations[mirrorAnnotation]; uid != "" {
+		out = append(out, uid)
+	}
+	return out, nil
+}
+
+// ok records that the watch delivered something.
+func (in *Informer) ok() {
+	in.healthy.Store(true)
+	in.mu.Lock()
+	in.lastOK = time.Now()
+	in.mu.Unlock()
+}
+
+// Run watches until ctx ends.
+func (in *Informer) Run(ctx context.Context) {
+	go in.informer.Run(ctx.Done())
+	if cache.WaitForCacheSync(ctx.Done(), in.informer.HasSynced) {
+		in.synced.Store(true)
+		in.ok()
+	}
+}
+
+// Synced reports whether the first full listing arrived: before it, an
+// empty store proves nothing, and the caller must not judge containers as
+// undeclared.
+func (in *Informer) Synced() bool { return in.synced.Load() }
+
+// Healthy reports whether the last watch round trip succeeded.
+func (in *Informer) Healthy() bool { return in.synced.Load() && in.healthy.Load() }
+
+// Errors counts watch and list failures since start.
+func (in *Informer) Errors() int64 { return in.errors.Load() }
+
+// Name implements Source.
+func (in *Informer) Name() expect.Origin { return expect.OriginKubeAPI }
+
+// Lookup implements Source with the same rules as Index.Lookup.
+func (in *Informer) Lookup(uid, namespace, name string) (*corev1.Pod, bool) {
+	if uid != "" {
+		if objs, _ := in.informer.GetIndexer().ByIndex(uidIndex, uid); len(objs) > 0 {
+			return objs[0].(*corev1.Pod), true
+		}
+	}
+	obj, ok, _ := in.informer.GetStore().GetByKey(key(namespace, name))
+	if !ok {
+		return nil, false
+	}
+	p := obj.(*corev1.Pod)
+	if p.UID != "" && uid != "" && string(p.UID) != uid {
+		return nil, false
+	}
+	return p, true
+}
+
+// Pods are the pods the informer knows now.
+func (in *Informer) Pods() []*corev1.Pod {
+	objs := in.informer.GetStore().List()
+	out := make([]*corev1.Pod, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, o.(*corev1.Pod))
+	}
+	return out
+}

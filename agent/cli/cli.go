@@ -36,6 +36,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"scan", "audit the containers of this node", runScan},
+		{"agent", "audit continuously: the DaemonSet mode (metrics, Reports)", runAgent},
 		{"checks", "list the checks with their rationale", runChecks},
 		{"version", "print the version", runVersion},
 	}

@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
@@ -21,6 +23,7 @@ import (
 // server is unreachable it keeps answering from the last known pods and
 // Healthy says so; it never blocks a scan.
 type Informer struct {
+	cs       kubernetes.Interface
 	informer cache.SharedIndexInformer
 	synced   atomic.Bool
 	healthy  atomic.Bool
@@ -28,7 +31,12 @@ type Informer struct {
 
 	mu     sync.Mutex
 	lastOK time.Time
+	missed map[string]time.Time // namespace/name looked up live and not found, when
 }
+
+// missTTL is how long a live lookup that found nothing is trusted: a
+// container no pod declares costs one GET per missTTL, not one per scan.
+const missTTL = 30 * time.Second
 
 // uidIndex indexes pods by their UID and, for mirror pods, by the static
 // pod's UID the kubelet runs them under.
@@ -39,15 +47,23 @@ func NewInformer(cs kubernetes.Interface, node string) (*Informer, error) {
 	if node == "" {
 		return nil, fmt.Errorf("kube-api: no node name (set --node-name or NODE_NAME)")
 	}
-	lw := cache.NewFilteredListWatchFromClient(cs.CoreV1().RESTClient(), "pods", metav1.NamespaceAll,
-		func(o *metav1.ListOptions) {
-			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", node).String()
-		})
-	inf := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, 0, cache.Indexers{
+	onNode := fields.OneTermEqualSelector("spec.nodeName", node).String()
+	pods := cs.CoreV1().Pods(metav1.NamespaceAll)
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.FieldSelector = onNode
+			return pods.List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector = onNode
+			return pods.Watch(ctx, o)
+		},
+	}
+	inf := cache.NewSharedIndexInformer(cache.ToListWatcherWithWatchListSemantics(lw, cs), &corev1.Pod{}, 0, cache.Indexers{
 		cache.NamespaceIndex: cache.MetaNamespaceIndexFunc,
 		uidIndex:             podUIDs,
 	})
-	in := &Informer{informer: inf}
+	in := &Informer{cs: cs, informer: inf, missed: map[string]time.Time{}}
 	if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
 		in.healthy.Store(false)
 		in.errors.Add(1)
@@ -101,25 +117,61 @@ func (in *Informer) Synced() bool { return in.synced.Load() }
 // Healthy reports whether the last watch round trip succeeded.
 func (in *Informer) Healthy() bool { return in.synced.Load() && in.healthy.Load() }
 
-// Errors counts watch and list failures since start.
-func (in *Informer) Errors() int64 { return in.errors.Load() }
+// TakeErrors returns the watch and list failures since the last call.
+func (in *Informer) TakeErrors() int64 { return in.errors.Swap(0) }
 
 // Name implements Source.
 func (in *Informer) Name() expect.Origin { return expect.OriginKubeAPI }
 
-// Lookup implements Source with the same rules as Index.Lookup.
+// Lookup implements Source with the same rules as Index.Lookup. A pod the
+// watch has not delivered yet (a container can start before the watch
+// event arrives) is looked up live once, so a new pod is never reported
+// undeclared for a race.
 func (in *Informer) Lookup(uid, namespace, name string) (*corev1.Pod, bool) {
 	if uid != "" {
 		if objs, _ := in.informer.GetIndexer().ByIndex(uidIndex, uid); len(objs) > 0 {
 			return objs[0].(*corev1.Pod), true
 		}
 	}
+	p, ok := in.byName(namespace, name)
+	if !ok && in.Healthy() {
+		p, ok = in.live(namespace, name)
+	}
+	if !ok || (p.UID != "" && uid != "" && string(p.UID) != uid) {
+		return nil, false
+	}
+	return p, true
+}
+
+func (in *Informer) byName(namespace, name string) (*corev1.Pod, bool) {
 	obj, ok, _ := in.informer.GetStore().GetByKey(key(namespace, name))
 	if !ok {
 		return nil, false
 	}
-	p := obj.(*corev1.Pod)
-	if p.UID != "" && uid != "" && string(p.UID) != uid {
+	return obj.(*corev1.Pod), true
+}
+
+// live GETs one pod, remembering a miss for missTTL.
+func (in *Informer) live(namespace, name string) (*corev1.Pod, bool) {
+	k := key(namespace, name)
+	in.mu.Lock()
+	at, missed := in.missed[k]
+	for n, t := range in.missed {
+		if time.Since(t) > missTTL {
+			delete(in.missed, n)
+		}
+	}
+	in.mu.Unlock()
+	if missed && time.Since(at) < missTTL {
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	p, err := in.cs.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		in.mu.Lock()
+		in.missed[k] = time.Now()
+		in.mu.Unlock()
 		return nil, false
 	}
 	return p, true

@@ -46,39 +46,62 @@ func (f Filter) keep(c *cri.Container) bool {
 		(f.Container == "" || f.Container == c.Name)
 }
 
-// Scanner holds a runtime connection and a proc reader across scans.
-type Scanner struct {
-	opts Options
-	rt   *cri.Client
-	fs   probes.FS
-	log  *slog.Logger
+// Runtime is the CRI side of a scan: *cri.Client on a node, a replayed
+// capture in tests.
+type Runtime interface {
+	Info() cri.Info
+	// Snapshot lists sandboxes and containers with their verbose status.
+	Snapshot(ctx context.Context, opts cri.ListOptions) (*cri.Snapshot, error)
+	// OtherTasks lists running containers the runtime holds outside the
+	// CRI (containerd's other namespaces); nil when it has none.
+	OtherTasks(ctx context.Context) ([]cri.Task, error)
 }
 
-// New connects to the runtime and opens the proc root.
+// Scanner holds a runtime and a proc reader across scans.
+type Scanner struct {
+	opts  Options
+	rt    Runtime
+	fs    probes.FS
+	log   *slog.Logger
+	close func() error
+}
+
+// New connects to the runtime o.Runtime names and opens o.ProcRoot.
 func New(ctx context.Context, o Options) (*Scanner, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Node == "" {
-		o.Node, _ = os.Hostname()
-	}
-	if o.Runtime.Timeout <= 0 {
-		o.Runtime.Timeout = cri.DefaultTimeout
-	}
 	fs, err := probes.NewFS(o.ProcRoot)
 	if err != nil {
 		return nil, err
 	}
+	if o.Runtime.Timeout <= 0 {
+		o.Runtime.Timeout = cri.DefaultTimeout
+	}
 	o.Runtime.Logger = o.Logger
-	rt, err := cri.Dial(ctx, o.Runtime)
+	client, err := cri.Dial(ctx, o.Runtime)
 	if err != nil {
 		return nil, err
 	}
-	return &Scanner{opts: o, rt: rt, fs: fs, log: o.Logger}, nil
+	s := NewScanner(client, fs, o)
+	s.close = client.Close
+	return s, nil
 }
 
-// Close releases the runtime connection.
-func (s *Scanner) Close() error { return s.rt.Close() }
+// NewScanner audits what rt lists against the kernel fs reads (a fixture
+// tree in tests). o.Runtime and o.ProcRoot are not used.
+func NewScanner(rt Runtime, fs probes.FS, o Options) *Scanner {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Node = declared.NodeName(o.Node)
+	return &Scanner{opts: o, rt: rt, fs: fs, log: o.Logger, close: func() error { return nil }}
+}
+
+// SetDeclared changes the declared source for the scans that follow (the
+// agent swaps in its pod informer once it has synced); nil judges every
+// container against its own CRI config. Not safe during a Scan.
+func (s *Scanner) SetDeclared(src declared.Source) { s.opts.Declared = src }
+
+// Close releases the runtime connection New opened.
+func (s *Scanner) Close() error { return s.close() }
 
 // Runtime is the runtime the scanner talks to.
 func (s *Scanner) Runtime() cri.Info { return s.rt.Info() }

@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/rtaudit/rtaudit/agent/daemon"
+	"github.com/rtaudit/rtaudit/agent/declared"
+)
+
+// agentOptions are the flags of `rtaudit agent`.
+type agentOptions struct {
+	endpoint, hostRoot, procRoot string
+	timeout                      time.Duration
+	kubeconfig, kubeContext      string
+	noAPI                        bool
+	node                         string
+	defaultCaps                  string
+	seccompDefault               bool
+	resync                       time.Duration
+	reports                      string
+	metricsAddr                  string
+	podLabels, events            bool
+	waivers                      string
+	logLevel                     string
+}
+
+func (o *agentOptions) AddFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.endpoint, "runtime-endpoint", "", "CRI endpoint (default: try containerd's, CRI-O's and k3s's sockets under --host-root)")
+	fs.StringVar(&o.hostRoot, "host-root", "", "where the host's root is mounted, for the runtime socket (the DaemonSet uses /host)")
+	fs.StringVar(&o.procRoot, "proc-root", "/proc", "the host's proc filesystem (with hostPID, the pod's own /proc)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each CRI call")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "API server of this kubeconfig (default: the in-cluster config)")
+	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context")
+	fs.BoolVar(&o.noAPI, "no-api", false, "CRI-only mode: no Kubernetes API, every container judged against its own CRI config")
+	fs.StringVar(&o.node, "node-name", "", "this node's name in the cluster (default: $NODE_NAME, else the host name)")
+	fs.StringVar(&o.defaultCaps, "default-capabilities", "", "comma-separated capability set the runtime grants by default (default: the runtime's documented set)")
+	fs.BoolVar(&o.seccompDefault, "seccomp-default", false, "the kubelet runs with seccompDefault: true")
+	fs.DurationVar(&o.resync, "resync", time.Minute, "audit every container again this often (processes started later)")
+	fs.StringVar(&o.reports, "reports", "auto", "Reports in the cluster: auto, openreports, wgpolicy or none")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9808", "address of /metrics, /healthz and /readyz")
+	fs.BoolVar(&o.podLabels, "metrics-pod-labels", false, "per-container metric series (namespace, pod, container labels: cardinality grows with pods)")
+	fs.BoolVar(&o.events, "events", false, "post a Kubernetes Event on the pod for each new critical finding")
+	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver/ClusterWaiver objects, besides those in the API")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error (JSON lines on stderr)")
+}
+
+func (o *agentOptions) Validate() error {
+	switch o.reports {
+	case "auto", "openreports", "wgpolicy", "none":
+	default:
+		return usagef("--reports %q: want auto, openreports, wgpolicy or none", o.reports)
+	}
+	if o.resync < time.Second {
+		return usagef("--resync must be at least 1s")
+	}
+	if o.timeout <= 0 {
+		return usagef("--timeout must be positive")
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return usagef("--log-level %q: want debug, info, warn or error", o.logLevel)
+	}
+	if o.noAPI && (o.kubeconfig != "" || o.kubeContext != "") {
+		return usagef("--no-api and --kubeconfig are exclusive")
+	}
+	return nil
+}
+
+func (o *agentOptions) Run(ctx context.Context, s Streams) (int, error) {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(o.logLevel))
+	log := slog.New(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: level}))
+	do := daemon.Options{
+		Resync: o.resync, MetricsAddr: o.metricsAddr, PodLabels: o.podLabels, Events: o.events,
+		Version: version(), Logger: log,
+	}
+	do.Scan.ProcRoot, do.Scan.SeccompDefault, do.Scan.Node = o.procRoot, o.seccompDefault, declared.NodeName(o.node)
+	do.Scan.Runtime.Endpoint, do.Scan.Runtime.HostRoot, do.Scan.Runtime.Timeout = o.endpoint, o.hostRoot, o.timeout
+	if o.defaultCaps != "" {
+		do.Scan.Capabilities = strings.Split(o.defaultCaps, ",")
+	}
+	if !o.noAPI {
+		cfg, err := o.restConfig()
+		if err != nil {
+			log.Warn("no Kubernetes API configuration: CRI-only mode", "err", err)
+		}
+		do.Kube = cfg
+	}
+	if err := daemon.Run(ctx, do); err != nil {
+		return ExitError, err
+	}
+	return ExitClean, nil
+}
+
+// restConfig is the in-cluster config, else the kubeconfig the flags name;
+// nil when neither exists.
+func (o *agentOptions) restConfig() (*rest.Config, error) {
+	return declared.RESTConfig(declared.KubeAPIOptions{Kubeconfig: o.kubeconfig, Context: o.kubeContext})
+}
+
+func runAgent(ctx context.Context, args []string, s Streams) (int, error) {
+	var o agentOptions
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	o.AddFlags(fs)
+	if err := parse(fs, args, s); err != nil {
+		return ExitError, err
+	}
+	if err := o.Validate(); err != nil {
+		return ExitError, err
+	}
+	return o.Run(ctx, s)
+}

@@ -1,0 +1,162 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	"github.com/rtaudit/rtaudit/agent/cri"
+	"github.com/rtaudit/rtaudit/agent/declared"
+	"github.com/rtaudit/rtaudit/agent/scan"
+)
+
+// Reconnection backoff when the runtime is unreachable.
+const (
+	minBackoff = 500 * time.Millisecond
+	maxBackoff = 30 * time.Second
+)
+
+// loop connects to the runtime and audits until ctx ends; when the runtime
+// fails it reconnects with backoff and audits everything again.
+func (a *Agent) loop(ctx context.Context) {
+	backoff := minBackoff
+	for ctx.Err() == nil {
+		start := time.Now()
+		err := a.session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		a.criUp.Store(false)
+		a.metrics.criUp.Set(0)
+		a.metrics.criErrors.Inc()
+		if time.Since(start) > maxBackoff {
+			backoff = minBackoff // it had worked for a while
+		}
+		a.log.Warn("container runtime unreachable; retrying", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// session is one connection to the runtime: an audit at start, then one
+// per burst of container starts and one per resync, until the runtime
+// fails (the error) or ctx ends.
+func (a *Agent) session(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	client, err := cri.Dial(ctx, a.o.Scan.Runtime)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	client.EnableStatusCache()
+	a.log.Info("connected to the container runtime", "runtime", client.Info().Name, "version", client.Info().Version, "endpoint", client.Info().Endpoint)
+	events, err := client.Watch(ctx, a.o.PollInterval) // before the first audit: nothing falls between
+	if err != nil {
+		return err
+	}
+	sc := scan.NewScanner(client, a.fs, a.o.Scan)
+	if err := a.audit(ctx, sc, "start", nil); err != nil {
+		return err
+	}
+	resync := time.NewTicker(a.o.Resync)
+	defer resync.Stop()
+	debounce := time.NewTimer(time.Hour)
+	debounce.Stop()
+	var started []time.Time // start events waiting for the debounced audit
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-events:
+			if !ok {
+				return ctx.Err()
+			}
+			if ev.Type != cri.ContainerStarted || ev.IsSandbox() {
+				continue
+			}
+			if len(started) == 0 {
+				debounce.Reset(a.o.Debounce)
+			}
+			started = append(started, time.Now())
+		case <-debounce.C:
+			err := a.audit(ctx, sc, "event", started)
+			started = started[:0]
+			if err != nil {
+				return err
+			}
+		case <-resync.C:
+			if err := a.audit(ctx, sc, "resync", nil); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// source is the declared source for the next audit: the pod informer once
+// it has synced (then, while the API is unreachable, its last known pods),
+// else none (the CRI configs).
+func (a *Agent) source() declared.Source {
+	if a.pods != nil && a.pods.Synced() {
+		return a.pods
+	}
+	return nil
+}
+
+// audit scans the node once and publishes the report. An error means the
+// runtime failed; everything else (a container that cannot be read, an API
+// write that fails) is in the report or the metrics.
+func (a *Agent) audit(ctx context.Context, sc *scan.Scanner, trigger string, started []time.Time) error {
+	src := a.source()
+	sc.SetDeclared(src)
+	begin := time.Now()
+	r, err := sc.Scan(ctx)
+	if err != nil {
+		return err
+	}
+	end := time.Now()
+	a.criUp.Store(true)
+	a.metrics.criUp.Set(1)
+	a.metrics.scans.WithLabelValues(trigger).Inc()
+	a.metrics.scanDuration.Observe(end.Sub(begin).Seconds())
+	for _, t := range started {
+		a.metrics.eventToFinding.Observe(end.Sub(t).Seconds())
+	}
+	a.annotate(r, src)
+	a.metrics.observe(r)
+	if len(r.Errors) == 0 {
+		a.metrics.lastSuccess.Set(float64(end.Unix()))
+	}
+	a.logChanges(ctx, r)
+	a.ready.Store(true)
+	if a.o.OnAudit != nil {
+		a.o.OnAudit(r)
+	}
+	return nil
+}
+
+// annotate adds to the report what its reader must know about the declared
+// source, and mirrors it in the metrics.
+func (a *Agent) annotate(r *scan.Report, src declared.Source) {
+	switch {
+	case a.pods == nil:
+		a.metrics.declaredFromAPI.Set(0)
+	case src == nil:
+		a.metrics.declaredFromAPI.Set(0)
+		a.metrics.apiUp.Set(0)
+		r.Notes = append(r.Notes, "the Kubernetes API's pods of this node are not known yet: containers judged against their own CRI configs")
+	case !a.pods.Healthy():
+		a.metrics.declaredFromAPI.Set(1)
+		a.metrics.apiUp.Set(0)
+		r.Notes = append(r.Notes, "the Kubernetes API is unreachable: containers judged against the last known pod specs")
+	default:
+		a.metrics.declaredFromAPI.Set(1)
+		a.metrics.apiUp.Set(1)
+	}
+	if a.pods != nil {
+		a.metrics.apiErrors.Add(float64(a.pods.TakeErrors()))
+	}
+}

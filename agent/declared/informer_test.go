@@ -1,0 +1,62 @@
+package declared
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+func pod(ns, name, uid, node string, ann map[string]string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID(uid), Annotations: ann},
+		Spec:       corev1.PodSpec{NodeName: node},
+	}
+}
+
+func TestInformer(t *testing.T) {
+	cs := fake.NewClientset(
+		pod("a", "web", "u1", "n1", nil),
+		pod("kube-system", "etcd-n1", "mirror-uid", "n1", map[string]string{mirrorAnnotation: "static-uid"}),
+	)
+	in, err := NewInformer(cs, "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Synced() {
+		t.Fatal("synced before Run")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	in.Run(ctx)
+	if !in.Synced() || !in.Healthy() {
+		t.Fatalf("after Run: synced %v healthy %v", in.Synced(), in.Healthy())
+	}
+	if p, ok := in.Lookup("u1", "a", "web"); !ok || p.Name != "web" {
+		t.Errorf("by UID: %v %v", p, ok)
+	}
+	if p, ok := in.Lookup("static-uid", "kube-system", "etcd-n1"); !ok || p.Name != "etcd-n1" {
+		t.Errorf("static pod by its mirror's annotation: %v %v", p, ok)
+	}
+	if _, ok := in.Lookup("other-uid", "a", "web"); ok {
+		t.Error("a pod recreated under the same name matched its predecessor")
+	}
+	// A pod created after the listing is found at once: through the watch
+	// or, before the watch delivers it, live.
+	if _, err := cs.CoreV1().Pods("b").Create(ctx, pod("b", "new", "u2", "n1", nil), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := in.Lookup("u2", "b", "new"); !ok || p.Name != "new" {
+		t.Errorf("new pod: %v %v", p, ok)
+	}
+	if _, ok := in.Lookup("u3", "b", "ghost"); ok {
+		t.Error("a pod nobody created was found")
+	}
+	if n := len(in.Pods()); n < 2 {
+		t.Errorf("Pods() = %d pods", n)
+	}
+}

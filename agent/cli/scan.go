@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/rtaudit/rtaudit/agent/declared"
 	"github.com/rtaudit/rtaudit/agent/report"
 	"github.com/rtaudit/rtaudit/agent/scan"
+	"github.com/rtaudit/rtaudit/agent/waiver"
 )
 
 // scanOptions are the flags of `rtaudit scan`.
@@ -27,6 +29,8 @@ type scanOptions struct {
 	defaultCaps                  string
 	seccompDefault               bool
 	verbose                      bool
+	waivers                      string
+	showWaived                   bool
 }
 
 func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
@@ -39,7 +43,7 @@ func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context")
 	fs.StringVar(&o.node, "node-name", "", "this node's name in the cluster (default: $NODE_NAME, else the host name)")
 	fs.StringVar(&o.output, "o", "table", "output: table, wide or json")
-	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info)")
+	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding no waiver accepts is at or above this severity (critical, high, medium, low, info)")
 	fs.BoolVar(&o.showInfo, "show-info", false, "show info findings (drift toward less privilege)")
 	fs.BoolVar(&o.all, "all", false, "also audit exited containers (their CRI and OCI layers)")
 	fs.StringVar(&o.namespace, "namespace", "", "only pods of this namespace")
@@ -48,6 +52,8 @@ func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.defaultCaps, "default-capabilities", "", "comma-separated capability set the runtime grants by default, for a deliberately customised runtime (default: the runtime's documented set)")
 	fs.BoolVar(&o.seccompDefault, "seccomp-default", false, "the kubelet runs with seccompDefault: true (unset seccomp means RuntimeDefault)")
 	fs.BoolVar(&o.verbose, "v", false, "log debug lines to stderr")
+	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver and ClusterWaiver objects (YAML or JSON) accepting known findings: they stay in the report, marked, and --fail-on ignores them")
+	fs.BoolVar(&o.showWaived, "show-waived", false, "show waived findings in the table, with their waiver (JSON always has them)")
 }
 
 func (o *scanOptions) Validate() error {
@@ -82,7 +88,13 @@ func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if o.defaultCaps != "" {
 		so.Capabilities = strings.Split(o.defaultCaps, ",")
 	}
+	var ws []waiver.Waiver
 	var err error
+	if o.waivers != "" { // before the scan: a bad file fails fast
+		if ws, err = waiver.Load(o.waivers); err != nil {
+			return ExitError, fmt.Errorf("--waivers: %w", err)
+		}
+	}
 	if so.Declared, err = o.source(ctx, s); err != nil {
 		return ExitError, err
 	}
@@ -90,11 +102,21 @@ func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
+	if len(ws) > 0 {
+		waiver.Apply(r, ws, podLabels(so.Declared, r), time.Now())
+	}
+	return o.finish(r, s)
+}
+
+// finish writes the report and returns the exit code. Waived findings do
+// not count toward --fail-on: the operator accepted them.
+func (o *scanOptions) finish(r *scan.Report, s Streams) (int, error) {
+	var err error
 	switch o.output {
 	case "json":
 		err = report.JSON(s.Out, r)
 	default:
-		err = report.Table(s.Out, r, report.TableOptions{ShowInfo: o.showInfo, Wide: o.output == "wide"})
+		err = report.Table(s.Out, r, report.TableOptions{ShowInfo: o.showInfo, Wide: o.output == "wide", ShowWaived: o.showWaived})
 	}
 	if err != nil {
 		return ExitError, err
@@ -106,6 +128,28 @@ func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
 		return ExitFindings, nil
 	}
 	return ExitClean, nil
+}
+
+// podLabels gives waiver.Apply the labels of the pods the declared source
+// knows, looked up as the scan looked up their specs (by UID, else by
+// namespace and name), so they are the labels of the pod that was judged.
+// Without a source (the CRI config is the declaration) labels are unknown
+// and only waivers without a podSelector can match.
+func podLabels(src declared.Source, r *scan.Report) func(namespace, pod string) (map[string]string, bool) {
+	if src == nil {
+		return nil
+	}
+	uids := map[[2]string]string{}
+	for _, c := range r.Containers {
+		uids[[2]string{c.Namespace, c.Pod}] = c.PodUID
+	}
+	return func(namespace, pod string) (map[string]string, bool) {
+		p, ok := src.Lookup(uids[[2]string{namespace, pod}], namespace, pod)
+		if !ok || p == nil {
+			return nil, false
+		}
+		return p.Labels, true
+	}
 }
 
 // source opens the declared source the flags name; nil means "cri".

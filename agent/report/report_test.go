@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -103,5 +104,92 @@ func TestJSONContract(t *testing.T) {
 		if _, ok := c[k]; !ok {
 			t.Errorf("container has no %q key", k)
 		}
+	}
+}
+
+// waivedSample is sample with a second critical finding a waiver accepts
+// and a note of an expired one.
+func waivedSample() *scan.Report {
+	r := sample()
+	r.Findings = append(r.Findings, checks.Finding{Check: "capabilities", Severity: checks.Critical, Layer: checks.LayerOCI,
+		Namespace: "demo", Pod: "web", Container: "app", ContainerID: "aaaa", Field: "process.capabilities.bounding",
+		Expected: "00000000a80425fb", Actual: "00000000a80435fb", Message: "adds CAP_NET_ADMIN", Waiver: "demo/istio-init"})
+	r.Notes = []string{"waiver old expired at 2026-01-01T00:00:00Z: 1 finding(s) no longer waived"}
+	return r
+}
+
+func TestTableWaived(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    TableOptions
+	}{
+		{"table-waived.golden", TableOptions{}},
+		{"table-show-waived.golden", TableOptions{ShowWaived: true}},
+		{"table-show-waived-info-wide.golden", TableOptions{ShowWaived: true, ShowInfo: true, Wide: true}},
+	} {
+		var b bytes.Buffer
+		if err := Table(&b, waivedSample(), tc.o); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, tc.name, b.Bytes())
+	}
+}
+
+func TestTableWaivedAssertions(t *testing.T) {
+	render := func(o TableOptions) string {
+		var b bytes.Buffer
+		if err := Table(&b, waivedSample(), o); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	hidden := render(TableOptions{})
+	for _, want := range []string{"1 finding(s)", ": 1 critical;", "; 1 waived (--show-waived)", "note: waiver old expired"} {
+		if !strings.Contains(hidden, want) {
+			t.Errorf("table without --show-waived lacks %q:\n%s", want, hidden)
+		}
+	}
+	if strings.Contains(hidden, "WAIVER") || strings.Contains(hidden, "demo/istio-init") {
+		t.Errorf("table without --show-waived shows the waived finding:\n%s", hidden)
+	}
+	shown := render(TableOptions{ShowWaived: true})
+	for _, want := range []string{"WAIVER", "demo/istio-init", "2 finding(s)", ": 1 critical;", "; 1 waived;"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("table with --show-waived lacks %q:\n%s", want, shown)
+		}
+	}
+	if strings.Contains(render(TableOptions{ShowWaived: true, ShowInfo: true}), "--show-waived") {
+		t.Error("with --show-waived the summary still points at the flag")
+	}
+	r := sample()
+	var b bytes.Buffer
+	if err := Table(&b, r, TableOptions{ShowWaived: true}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "WAIVER") || strings.Contains(b.String(), "waived") {
+		t.Errorf("a report with nothing waived grew a WAIVER column or count:\n%s", b.String())
+	}
+}
+
+func TestJSONKeepsWaivedFindings(t *testing.T) {
+	var b bytes.Buffer
+	if err := JSON(&b, waivedSample()); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Findings []map[string]any `json:"findings"`
+		Notes    []string         `json:"notes"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Findings) != 3 || got.Findings[2]["waiver"] != "demo/istio-init" {
+		t.Errorf("findings = %v, want the waived one with its waiver", got.Findings)
+	}
+	if _, ok := got.Findings[0]["waiver"]; ok {
+		t.Error("an unwaived finding has a waiver key")
+	}
+	if len(got.Notes) != 1 {
+		t.Errorf("notes = %q", got.Notes)
 	}
 }

@@ -14,14 +14,46 @@ import (
 )
 
 // known is what the CRI accounts for: the processes of its containers and
-// sandboxes, and the namespaces of its containers by key ("pid:N", "net:N").
+// sandboxes, the namespaces of its containers and sandboxes by key
+// ("pid:N", "net:N"), and the IDs of the CRI objects whose processes were
+// not audited (sandboxes; containers gone, unreadable or not running),
+// which own the processes in the cgroups named after them.
 type known struct {
-	pids map[int]bool
-	ns   map[string]ContainerRef
+	pids     map[int]bool
+	ns       map[string]ContainerRef
+	unjudged map[string]bool
 }
 
 func newKnown() *known {
-	return &known{pids: map[int]bool{}, ns: map[string]ContainerRef{}}
+	return &known{pids: map[int]bool{}, ns: map[string]ContainerRef{}, unjudged: map[string]bool{}}
+}
+
+// ownedByCRI reports whether p runs in the cgroup of a CRI object whose
+// processes were not audited: a container the runtime could not describe,
+// or that exited or was reused mid-scan, is never evidence of a hidden
+// one. (A process in the cgroup of an audited container but outside its
+// pid namespace stays suspect.)
+func (k *known) ownedByCRI(p *probes.Process) bool {
+	for _, cg := range p.Cgroups {
+		if k.unjudged[cgroupID(cg.Path)] {
+			return true
+		}
+	}
+	return false
+}
+
+// cgroupID is the CRI object ID a cgroup path names in its last element:
+// cgroupfs ".../<id>", systemd "cri-containerd-<id>.scope",
+// "crio-<id>.scope", "crio-conmon-<id>.scope".
+func cgroupID(path string) string {
+	base := path[strings.LastIndexByte(path, '/')+1:]
+	base = strings.TrimSuffix(base, ".scope")
+	for _, prefix := range []string{"cri-containerd-", "crio-conmon-", "crio-", "docker-"} {
+		if rest, ok := strings.CutPrefix(base, prefix); ok {
+			return rest
+		}
+	}
+	return base
 }
 
 func (k *known) add(ref ContainerRef, procs []*probes.Process) {
@@ -74,6 +106,9 @@ func (s *pass) hideouts() ([]hideout, error) {
 		}
 		if err != nil {
 			s.log.Debug("hideout search: skipping a process", "pid", pid, "err", err)
+			continue
+		}
+		if k.ownedByCRI(p) {
 			continue
 		}
 		cands = append(cands, p)
@@ -187,8 +222,13 @@ func owner(r *ContainerRef) *checks.Owner {
 func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 	r, k, host := s.r, s.k, s.host
 	for _, sb := range snap.Sandboxes {
-		if sb.PID > 0 {
-			k.addPIDs(s.sess, sb.PID)
+		k.unjudged[sb.ID] = true
+		if sb.PID <= 0 {
+			continue
+		}
+		k.addPIDs(s.sess, sb.PID)
+		if p, err := s.sess.Probe(sb.PID); err == nil && inContainerCgroup(p, sb.ID) {
+			k.add(ContainerRef{ID: sb.ID, Namespace: sb.Pod.Namespace, Pod: sb.Pod.Name}, []*probes.Process{p})
 		}
 	}
 	named := map[string]ContainerRef{}

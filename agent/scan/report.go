@@ -78,11 +78,12 @@ type ContainerError struct {
 	Error string `json:"error"`
 }
 
-// Count returns how many findings are at least as severe as min.
+// Count returns how many findings no waiver accepts are at least as severe
+// as min (what --fail-on counts).
 func (r *Report) Count(min checks.Severity) int {
 	n := 0
 	for _, f := range r.Findings {
-		if f.Severity.AtLeast(min) {
+		if f.Waiver == "" && f.Severity.AtLeast(min) {
 			n++
 		}
 	}

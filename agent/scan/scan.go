@@ -154,6 +154,9 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 		}
 		procs := p.audit(c, sandboxes[c.SandboxID])
 		p.k.add(ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}, procs)
+		if len(procs) == 0 {
+			p.k.unjudged[c.ID] = true
+		}
 	}
 	if !s.opts.NoHideouts && s.opts.Filter == (Filter{}) {
 		if err := p.searchHideouts(ctx, snap); err != nil {

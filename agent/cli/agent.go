@@ -11,6 +11,8 @@ import (
 
 	"github.com/rtaudit/rtaudit/agent/daemon"
 	"github.com/rtaudit/rtaudit/agent/declared"
+	"github.com/rtaudit/rtaudit/agent/reports"
+	"github.com/rtaudit/rtaudit/agent/waiver"
 )
 
 // agentOptions are the flags of `rtaudit agent`.
@@ -51,10 +53,8 @@ func (o *agentOptions) AddFlags(fs *flag.FlagSet) {
 }
 
 func (o *agentOptions) Validate() error {
-	switch o.reports {
-	case "auto", "openreports", "wgpolicy", "none":
-	default:
-		return usagef("--reports %q: want auto, openreports, wgpolicy or none", o.reports)
+	if _, err := reports.ParseMode(o.reports); err != nil {
+		return usagef("--reports: %v", err)
 	}
 	if o.resync < time.Second {
 		return usagef("--resync must be at least 1s")
@@ -78,7 +78,14 @@ func (o *agentOptions) Run(ctx context.Context, s Streams) (int, error) {
 	log := slog.New(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: level}))
 	do := daemon.Options{
 		Resync: o.resync, MetricsAddr: o.metricsAddr, PodLabels: o.podLabels, Events: o.events,
-		Version: version(), Logger: log,
+		Reports: reports.Mode(o.reports), Version: version(), Logger: log,
+	}
+	if o.waivers != "" {
+		ws, err := waiver.Load(o.waivers)
+		if err != nil {
+			return ExitError, usagef("--waivers: %v", err)
+		}
+		do.Waivers = ws
 	}
 	do.Scan.ProcRoot, do.Scan.SeccompDefault, do.Scan.Node = o.procRoot, o.seccompDefault, declared.NodeName(o.node)
 	do.Scan.Runtime.Endpoint, do.Scan.Runtime.HostRoot, do.Scan.Runtime.Timeout = o.endpoint, o.hostRoot, o.timeout

@@ -14,7 +14,9 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/rtaudit/rtaudit/agent/declared"
+	"github.com/rtaudit/rtaudit/agent/reports"
 	"github.com/rtaudit/rtaudit/agent/scan"
+	"github.com/rtaudit/rtaudit/agent/waiver"
 	"github.com/rtaudit/rtaudit/probes"
 )
 
@@ -44,7 +46,12 @@ type Options struct {
 	PodLabels bool
 	// Events posts a Kubernetes Event on the pod for each new critical
 	// finding.
-	Events  bool
+	Events bool
+	// Reports is where reports go in the cluster: auto, openreports,
+	// wgpolicy or none (default auto; nothing without Kube).
+	Reports reports.Mode
+	// Waivers are waivers from a file, besides those in the API.
+	Waivers []waiver.Waiver
 	Version string
 	Logger  *slog.Logger
 	// OnAudit, when set, receives every audit's report (tests).
@@ -65,6 +72,9 @@ type Agent struct {
 	mu       sync.Mutex
 	findings map[findingKey]bool // the last audit's, for new/resolved logs
 	events   *eventPoster
+	waivers  *waivers
+	reports  *reports.Writer // nil when not writing reports
+	written  reports.Stats   // the writer's counters at the last audit
 }
 
 // Run audits until ctx ends (SIGTERM), and returns nil then. It returns an
@@ -93,6 +103,9 @@ func Run(ctx context.Context, o Options) error {
 	if a.pods != nil {
 		wg.Go(func() { a.pods.Run(ctx) })
 		a.log.Info("declared specs from the Kubernetes API", "node", a.o.Scan.Node)
+		if err := a.waivers.watch(ctx, o.Kube); err != nil {
+			a.log.Warn("cannot watch waivers", "err", err)
+		}
 	} else {
 		a.log.Info("no Kubernetes API: CRI-only mode, every container judged against its own CRI config (declaredFrom cri)")
 	}
@@ -122,7 +135,8 @@ func newAgent(o Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{o: o, log: o.Logger, fs: fs, metrics: newMetrics(o.Version, o.PodLabels), findings: map[findingKey]bool{}}
+	a := &Agent{o: o, log: o.Logger, fs: fs, metrics: newMetrics(o.Version, o.PodLabels), findings: map[findingKey]bool{},
+		waivers: &waivers{file: o.Waivers, log: o.Logger}}
 	if o.Kube != nil {
 		cs, err := kubernetes.NewForConfig(o.Kube)
 		if err != nil {
@@ -134,6 +148,11 @@ func newAgent(o Options) (*Agent, error) {
 		}
 		if o.Events {
 			a.events = newEventPoster(cs, o.Logger)
+		}
+		if o.Reports != reports.ModeNone {
+			if a.reports, err = reports.NewWriter(o.Kube, reports.Options{Node: o.Scan.Node, Mode: o.Reports, Logger: o.Logger}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return a, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/declared"
 	"github.com/rtaudit/rtaudit/agent/scan"
+	"github.com/rtaudit/rtaudit/agent/waiver"
 )
 
 // Reconnection backoff when the runtime is unreachable.
@@ -126,11 +127,13 @@ func (a *Agent) audit(ctx context.Context, sc *scan.Scanner, trigger string, sta
 		a.metrics.eventToFinding.Observe(end.Sub(t).Seconds())
 	}
 	a.annotate(r, src)
+	waiver.Apply(r, a.waivers.list(), a.labels(src), end)
 	a.metrics.observe(r)
 	if len(r.Errors) == 0 {
 		a.metrics.lastSuccess.Set(float64(end.Unix()))
 	}
 	a.logChanges(ctx, r)
+	a.publish(ctx, r, src)
 	a.ready.Store(true)
 	if a.o.OnAudit != nil {
 		a.o.OnAudit(r)
@@ -158,5 +161,20 @@ func (a *Agent) annotate(r *scan.Report, src declared.Source) {
 	}
 	if a.pods != nil {
 		a.metrics.apiErrors.Add(float64(a.pods.TakeErrors()))
+	}
+}
+
+// labels gives waivers the labels of the pods src declares (nil src: none
+// known, so no waiver with a podSelector matches).
+func (a *Agent) labels(src declared.Source) func(namespace, pod string) (map[string]string, bool) {
+	return func(namespace, pod string) (map[string]string, bool) {
+		if src == nil {
+			return nil, false
+		}
+		p, ok := src.Lookup("", namespace, pod)
+		if !ok {
+			return nil, false
+		}
+		return p.Labels, true
 	}
 }

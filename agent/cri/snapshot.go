@@ -31,13 +31,12 @@ func (c *Client) Snapshot(ctx context.Context, opts ListOptions) (*Snapshot, err
 	if err != nil {
 		return nil, err
 	}
-	var filter *runtimeapi.ContainerFilter
-	if !opts.All {
-		filter = &runtimeapi.ContainerFilter{State: &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}}
-	}
+	// Every container is listed, whatever its state: those left out (not
+	// running) are still the runtime's, and their IDs tell the scan whose
+	// processes it meets mid-start or mid-stop.
 	var ctrs []*runtimeapi.Container
 	err = c.call(ctx, "ListContainers", func(ctx context.Context) error {
-		r, err := c.rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: filter})
+		r, err := c.rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
 		ctrs = r.GetContainers()
 		return err
 	})
@@ -50,6 +49,7 @@ func (c *Client) Snapshot(ctx context.Context, opts ListOptions) (*Snapshot, err
 	for _, item := range sbs {
 		refs[item.GetId()] = sandboxRef{pod: podFromMetadata(item.GetMetadata()), runtimeHandler: item.GetRuntimeHandler()}
 		if !opts.All && item.GetState() != runtimeapi.PodSandboxState_SANDBOX_READY {
+			snap.Others = append(snap.Others, item.GetId())
 			continue
 		}
 		sb, cached := c.cache.sandbox(item.GetId())
@@ -68,7 +68,8 @@ func (c *Client) Snapshot(ctx context.Context, opts ListOptions) (*Snapshot, err
 	}
 	for _, item := range ctrs {
 		if !opts.All && item.GetState() != runtimeapi.ContainerState_CONTAINER_RUNNING {
-			continue // a runtime that ignores the filter
+			snap.Others = append(snap.Others, item.GetId())
+			continue
 		}
 		ctr, cached := c.cache.container(item.GetId())
 		var err error

@@ -111,4 +111,8 @@ type Snapshot struct {
 	Runtime    Info
 	Sandboxes  []Sandbox
 	Containers []Container
+	// Others are the IDs of the sandboxes and containers the runtime
+	// listed but the snapshot leaves out (not ready, not running): created
+	// and not started yet, or stopping. Their processes are the runtime's.
+	Others []string
 }

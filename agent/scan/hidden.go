@@ -221,6 +221,9 @@ func owner(r *ContainerRef) *checks.Owner {
 // and process group the CRI cannot see.
 func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 	r, k, host := s.r, s.k, s.host
+	for _, id := range snap.Others {
+		k.unjudged[id] = true
+	}
 	for _, sb := range snap.Sandboxes {
 		k.unjudged[sb.ID] = true
 		if sb.PID <= 0 {

@@ -393,3 +393,6 @@ func (c *Cluster) Log(name string) string { return c.lay.log(name) }
 
 // server is the apiserver URL.
 func (c *Cluster) server() string { return "https://127.0.0.1:" + strconv.Itoa(c.rec.APIPort) }
+
+// APIPort is the port kube-apiserver serves on, on 127.0.0.1.
+func (c *Cluster) APIPort() int { return c.rec.APIPort }

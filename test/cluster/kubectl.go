@@ -26,6 +26,18 @@ func (c *Cluster) Kubectl(ctx context.Context, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
+// KubectlStdin is Kubectl with stdin as the command's standard input
+// (kubectl apply -f -).
+func (c *Cluster) KubectlStdin(ctx context.Context, stdin string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, c.bins.Kubectl, append([]string{"--kubeconfig", c.Kubeconfig()}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("cluster: kubectl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String(), nil
+}
+
 // WaitEphemeral waits until the ephemeral container name of pod
 // namespace/name runs and returns the pod and the container's CRI ID. An
 // ephemeral container is never restarted, so one that terminated or waits

@@ -1,0 +1,241 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	"github.com/openreports/reports-api/pkg/client/clientset/versioned"
+	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/rtaudit/rtaudit/test/cluster"
+	"github.com/rtaudit/rtaudit/test/harness"
+	"github.com/rtaudit/rtaudit/test/matrix"
+)
+
+const ns = "e2e"
+
+// TestAgentUnderKubelet: the agent deployed from deploy/ runs under the
+// real kubelet with its least-privilege securityContext, reports drift at
+// the right layer and PID in OpenReports objects, honours a Waiver from the
+// API, removes a deleted pod's report, serves its metrics, and passes its
+// own audit.
+func TestAgentUnderKubelet(t *testing.T) {
+	c := cluster.Shared(t)
+	buildImage(t, c)
+	a := deploy(t, c, 5*time.Second)
+	rc := reportsClient(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	if _, err := c.Client().NodeV1().RuntimeClasses().Create(ctx,
+		&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "drift"}, Handler: harness.DriftHandler}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	applyWaiver(t, c)
+	clean := run(t, c, "clean", `  securityContext: {runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: main
+    image: `+matrix.Image+`
+    command: [sleep, "3600"]
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, readOnlyRootFilesystem: true}
+`)
+	drift := run(t, c, "drift", "  runtimeClassName: drift\n  containers:\n"+matrix.Sleeper)
+	waived := run(t, c, "waived", "  runtimeClassName: drift\n  containers:\n"+matrix.Sleeper)
+	execd := run(t, c, "exec-root", "  securityContext: {runAsUser: 1000, runAsGroup: 1000}\n  containers:\n"+matrix.Sleeper)
+	l, err := harness.NewLauncher(c.Containerd()) // only its ExecAs: never Run on the kubelet's containerd
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := l.ExecAs(ctx, containerID(execd), 0, 0, "sleep", "3600")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got := waitReport(t, rc, drift, func(r *v1alpha1.Report) bool { return hasResult(r, "capabilities", "fail") })
+	if res := result(got, "capabilities"); res.Properties["layer"] != "oci" || res.Properties["container"] != "main" {
+		t.Errorf("drift: %+v, want layer oci on container main", res)
+	}
+	got = waitReport(t, rc, execd, func(r *v1alpha1.Report) bool { return hasResult(r, "run-as-user", "fail") })
+	if res := result(got, "run-as-user"); res.Properties["layer"] != "process" || res.Properties["pid"] != strconv.Itoa(pid) {
+		t.Errorf("exec: %+v, want layer process on pid %d", res, pid)
+	}
+	got = waitReport(t, rc, waived, func(r *v1alpha1.Report) bool { return hasResult(r, "capabilities", "skip") })
+	if res := result(got, "capabilities"); res.Properties["waiver"] != ns+"/runtime-class-drift" {
+		t.Errorf("waived: %+v, want properties.waiver %s/runtime-class-drift", res, ns)
+	}
+	got = waitReport(t, rc, clean, func(r *v1alpha1.Report) bool { return r.Summary.Pass > 0 })
+	if got.Summary.Fail != 0 || got.Summary.Warn != 0 {
+		t.Errorf("clean pod: summary %+v, results %+v", got.Summary, got.Results)
+	}
+	own := waitReport(t, rc, a.pod, func(r *v1alpha1.Report) bool { return r.Summary.Pass > 0 })
+	if own.Summary.Fail != 0 || own.Summary.Warn != 0 || own.Summary.Error != 0 {
+		t.Errorf("the agent does not pass its own audit: %+v %+v", own.Summary, own.Results)
+	}
+	for _, r := range []*v1alpha1.Report{got, own} {
+		if r.Labels["rtaudit.dev/node"] != c.NodeName() || len(r.OwnerReferences) != 1 || r.OwnerReferences[0].Kind != "Pod" {
+			t.Errorf("report %s: labels %v owners %+v", r.Name, r.Labels, r.OwnerReferences)
+		}
+	}
+
+	m := metrics(t, a.metrics)
+	for _, want := range []string{
+		`rtaudit_findings{check="capabilities",namespace="e2e",severity="critical"} 1`,
+		`rtaudit_findings_waived{check="capabilities",namespace="e2e"} 1`,
+		`rtaudit_declared_from_api 1`, `rtaudit_api_up 1`, `rtaudit_cri_up 1`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	if err := c.DeletePod(ctx, ns, drift.Name); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, rc, drift)
+}
+
+func reportsClient(t *testing.T, c *cluster.Cluster) versioned.Interface {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := versioned.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// applyWaiver accepts the drift RuntimeClass's capability on pods labelled
+// waive=yes running the test image, and nothing else.
+func applyWaiver(t *testing.T, c *cluster.Cluster) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.EnsureNamespace(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	w := fmt.Sprintf(`apiVersion: rtaudit.dev/v1alpha1
+kind: Waiver
+metadata: {name: runtime-class-drift, namespace: %s}
+spec:
+  podSelector: {matchLabels: {waive: "yes"}}
+  containers: [{name: main, image: %q}]
+  checks: [capabilities]
+  allow: {capabilities: [CAP_SYS_ADMIN]}
+  reason: the drift RuntimeClass adds CAP_SYS_ADMIN on purpose in this test
+`, ns, matrix.Image)
+	if out, err := c.KubectlStdin(ctx, w, "apply", "-f", "-"); err != nil {
+		t.Fatalf("waiver: %v\n%s", err, out)
+	}
+}
+
+// run creates a pod of ns from a matrix-style spec body and waits for it.
+func run(t *testing.T, c *cluster.Cluster, name, spec string) *corev1.Pod {
+	t.Helper()
+	pod, err := matrix.Pod(name, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod.Namespace = ns
+	if name == "waived" {
+		pod.Labels = map[string]string{"waive": "yes"}
+	}
+	for i := range pod.Spec.Containers {
+		pod.Spec.Containers[i].ImagePullPolicy = corev1.PullNever
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	got, err := c.RunPod(ctx, pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func containerID(p *corev1.Pod) string {
+	for _, st := range p.Status.ContainerStatuses {
+		if st.Name == "main" {
+			return strings.TrimPrefix(st.ContainerID, "containerd://")
+		}
+	}
+	return ""
+}
+
+// waitReport waits for the report of pod (named after its UID) to satisfy ok.
+func waitReport(t *testing.T, rc versioned.Interface, pod *corev1.Pod, ok func(*v1alpha1.Report) bool) *v1alpha1.Report {
+	t.Helper()
+	name := "rtaudit-" + string(pod.UID)
+	deadline := time.Now().Add(90 * time.Second)
+	var last *v1alpha1.Report
+	for time.Now().Before(deadline) {
+		r, err := rc.OpenreportsV1alpha1().Reports(pod.Namespace).Get(context.Background(), name, metav1.GetOptions{})
+		if err == nil {
+			last = r
+			if ok(r) {
+				return r
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("report %s/%s of pod %s: condition not met within 90s; last: %+v", pod.Namespace, name, pod.Name, last)
+	return nil
+}
+
+func waitGone(t *testing.T, rc versioned.Interface, pod *corev1.Pod) {
+	t.Helper()
+	name := "rtaudit-" + string(pod.UID)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		_, err := rc.OpenreportsV1alpha1().Reports(pod.Namespace).Get(context.Background(), name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("report %s/%s of deleted pod %s still there after 90s", pod.Namespace, name, pod.Name)
+}
+
+func hasResult(r *v1alpha1.Report, rule string, res v1alpha1.Result) bool {
+	for _, x := range r.Results {
+		if x.Rule == rule && x.Result == res {
+			return true
+		}
+	}
+	return false
+}
+
+func result(r *v1alpha1.Report, rule string) v1alpha1.ReportResult {
+	for _, x := range r.Results {
+		if x.Rule == rule {
+			return x
+		}
+	}
+	return v1alpha1.ReportResult{}
+}
+
+func metrics(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"log/slog"
-	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -17,32 +16,19 @@ import (
 
 // agentOptions are the flags of `rtaudit agent`.
 type agentOptions struct {
-	endpoint, hostRoot, procRoot string
-	timeout                      time.Duration
-	kubeconfig, kubeContext      string
-	noAPI                        bool
-	node                         string
-	defaultCaps                  string
-	seccompDefault               bool
-	resync                       time.Duration
-	reports                      string
-	metricsAddr                  string
-	podLabels, events            bool
-	waivers                      string
-	logLevel                     string
+	nodeOptions
+	noAPI             bool
+	resync            time.Duration
+	reports           string
+	metricsAddr       string
+	podLabels, events bool
+	waivers           string
+	logLevel          string
 }
 
 func (o *agentOptions) AddFlags(fs *flag.FlagSet) {
-	fs.StringVar(&o.endpoint, "runtime-endpoint", "", "CRI endpoint (default: try containerd's, CRI-O's and k3s's sockets under --host-root)")
-	fs.StringVar(&o.hostRoot, "host-root", "", "where the host's root is mounted, for the runtime socket (the DaemonSet uses /host)")
-	fs.StringVar(&o.procRoot, "proc-root", "/proc", "the host's proc filesystem (with hostPID, the pod's own /proc)")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each CRI call")
-	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "API server of this kubeconfig (default: the in-cluster config)")
-	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context")
+	o.nodeOptions.AddFlags(fs)
 	fs.BoolVar(&o.noAPI, "no-api", false, "CRI-only mode: no Kubernetes API, every container judged against its own CRI config")
-	fs.StringVar(&o.node, "node-name", "", "this node's name in the cluster (default: $NODE_NAME, else the host name)")
-	fs.StringVar(&o.defaultCaps, "default-capabilities", "", "comma-separated capability set the runtime grants by default (default: the runtime's documented set)")
-	fs.BoolVar(&o.seccompDefault, "seccomp-default", false, "the kubelet runs with seccompDefault: true")
 	fs.DurationVar(&o.resync, "resync", time.Minute, "audit every container again this often (processes started later)")
 	fs.StringVar(&o.reports, "reports", "auto", "Reports in the cluster: auto, openreports, wgpolicy or none")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9808", "address of /metrics, /healthz and /readyz")
@@ -59,8 +45,8 @@ func (o *agentOptions) Validate() error {
 	if o.resync < time.Second {
 		return usagef("--resync must be at least 1s")
 	}
-	if o.timeout <= 0 {
-		return usagef("--timeout must be positive")
+	if err := o.nodeOptions.Validate(); err != nil {
+		return err
 	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(o.logLevel)); err != nil {
@@ -87,11 +73,7 @@ func (o *agentOptions) Run(ctx context.Context, s Streams) (int, error) {
 		}
 		do.Waivers = ws
 	}
-	do.Scan.ProcRoot, do.Scan.SeccompDefault, do.Scan.Node = o.procRoot, o.seccompDefault, declared.NodeName(o.node)
-	do.Scan.Runtime.Endpoint, do.Scan.Runtime.HostRoot, do.Scan.Runtime.Timeout = o.endpoint, o.hostRoot, o.timeout
-	if o.defaultCaps != "" {
-		do.Scan.Capabilities = strings.Split(o.defaultCaps, ",")
-	}
+	do.Scan = o.scanOptions()
 	if !o.noAPI {
 		cfg, err := o.restConfig()
 		if err != nil {
@@ -108,7 +90,7 @@ func (o *agentOptions) Run(ctx context.Context, s Streams) (int, error) {
 // restConfig is the in-cluster config, else the kubeconfig the flags name;
 // nil when neither exists.
 func (o *agentOptions) restConfig() (*rest.Config, error) {
-	return declared.RESTConfig(declared.KubeAPIOptions{Kubeconfig: o.kubeconfig, Context: o.kubeContext})
+	return declared.RESTConfig(o.kubeAPI())
 }
 
 func runAgent(ctx context.Context, args []string, s Streams) (int, error) {

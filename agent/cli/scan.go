@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
@@ -17,31 +16,22 @@ import (
 
 // scanOptions are the flags of `rtaudit scan`.
 type scanOptions struct {
-	endpoint, hostRoot, procRoot string
-	timeout                      time.Duration
-	pods                         string
-	kubeconfig, kubeContext      string
-	node                         string
-	output                       string
-	failOn                       string
-	showInfo, all                bool
-	namespace, pod, container    string
-	defaultCaps                  string
-	seccompDefault               bool
-	verbose                      bool
-	waivers                      string
-	showWaived                   bool
+	nodeOptions
+	pods                      string
+	output                    string
+	failOn                    string
+	showInfo, all             bool
+	namespace, pod, container string
+	defaultCaps               string
+	seccompDefault            bool
+	verbose                   bool
+	waivers                   string
+	showWaived                bool
 }
 
 func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
-	fs.StringVar(&o.endpoint, "runtime-endpoint", "", "CRI endpoint, e.g. unix:///run/containerd/containerd.sock (default: try containerd's and CRI-O's sockets)")
-	fs.StringVar(&o.hostRoot, "host-root", "", "where the host's root is mounted, for the runtime socket (the DaemonSet uses /host)")
-	fs.StringVar(&o.procRoot, "proc-root", "/proc", "the host's proc filesystem")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each CRI call")
+	o.nodeOptions.AddFlags(fs)
 	fs.StringVar(&o.pods, "pods", "", "declared pods: a manifest file, a directory of them, or - for stdin (Pod, PodList, List; YAML or JSON)")
-	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "declared pods from the API server of this kubeconfig (in-cluster config when running in a pod)")
-	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context")
-	fs.StringVar(&o.node, "node-name", "", "this node's name in the cluster (default: $NODE_NAME, else the host name)")
 	fs.StringVar(&o.output, "o", "table", "output: table, wide or json")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding no waiver accepts is at or above this severity (critical, high, medium, low, info)")
 	fs.BoolVar(&o.showInfo, "show-info", false, "show info findings (drift toward less privilege)")
@@ -49,8 +39,6 @@ func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.namespace, "namespace", "", "only pods of this namespace")
 	fs.StringVar(&o.pod, "pod", "", "only this pod")
 	fs.StringVar(&o.container, "container", "", "only containers of this name")
-	fs.StringVar(&o.defaultCaps, "default-capabilities", "", "comma-separated capability set the runtime grants by default, for a deliberately customised runtime (default: the runtime's documented set)")
-	fs.BoolVar(&o.seccompDefault, "seccomp-default", false, "the kubelet runs with seccompDefault: true (unset seccomp means RuntimeDefault)")
 	fs.BoolVar(&o.verbose, "v", false, "log debug lines to stderr")
 	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver and ClusterWaiver objects (YAML or JSON) accepting known findings: they stay in the report, marked, and --fail-on ignores them")
 	fs.BoolVar(&o.showWaived, "show-waived", false, "show waived findings in the table, with their waiver (JSON always has them)")
@@ -68,10 +56,7 @@ func (o *scanOptions) Validate() error {
 	if o.pods != "" && (o.kubeconfig != "" || o.kubeContext != "") {
 		return usagef("--pods and --kubeconfig are exclusive: pick one declared source")
 	}
-	if o.timeout <= 0 {
-		return usagef("--timeout must be positive")
-	}
-	return nil
+	return o.nodeOptions.Validate()
 }
 
 func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
@@ -80,14 +65,9 @@ func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: level}))
-	so := scan.Options{
-		ProcRoot: o.procRoot, All: o.all, SeccompDefault: o.seccompDefault, Node: o.node, Logger: log,
-		Filter: scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container},
-	}
-	so.Runtime.Endpoint, so.Runtime.HostRoot, so.Runtime.Timeout = o.endpoint, o.hostRoot, o.timeout
-	if o.defaultCaps != "" {
-		so.Capabilities = strings.Split(o.defaultCaps, ",")
-	}
+	so := o.scanOptions()
+	so.All, so.Logger = o.all, log
+	so.Filter = scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container}
 	var ws []waiver.Waiver
 	var err error
 	if o.waivers != "" { // before the scan: a bad file fails fast
@@ -158,7 +138,7 @@ func (o *scanOptions) source(ctx context.Context, s Streams) (declared.Source, e
 	case o.pods != "":
 		return declared.LoadManifests(o.pods, s.In)
 	case o.kubeconfig != "" || o.kubeContext != "":
-		return declared.LoadKubeAPI(ctx, declared.KubeAPIOptions{Kubeconfig: o.kubeconfig, Context: o.kubeContext, Node: declared.NodeName(o.node)})
+		return declared.LoadKubeAPI(ctx, o.kubeAPI())
 	}
 	return nil, nil
 }

@@ -92,16 +92,3 @@ func (o *agentOptions) Run(ctx context.Context, s Streams) (int, error) {
 func (o *agentOptions) restConfig() (*rest.Config, error) {
 	return declared.RESTConfig(o.kubeAPI())
 }
-
-func runAgent(ctx context.Context, args []string, s Streams) (int, error) {
-	var o agentOptions
-	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
-	o.AddFlags(fs)
-	if err := parse(fs, args, s); err != nil {
-		return ExitError, err
-	}
-	if err := o.Validate(); err != nil {
-		return ExitError, err
-	}
-	return o.Run(ctx, s)
-}

@@ -35,8 +35,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"scan", "audit the containers of this node", runScan},
-		{"agent", "audit continuously: the DaemonSet mode (metrics, Reports)", runAgent},
+		{"scan", "audit the containers of this node", runOptions("scan", func() options { return &scanOptions{} })},
+		{"agent", "audit continuously: the DaemonSet mode (metrics, Reports)", runOptions("agent", func() options { return &agentOptions{} })},
 		{"checks", "list the checks with their rationale", runChecks},
 		{"version", "print the version", runVersion},
 	}
@@ -78,6 +78,29 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'rtaudit COMMAND -h' for the flags of a command.")
+}
+
+// options are a command's flags: added to a flag set, validated, run.
+type options interface {
+	AddFlags(fs *flag.FlagSet)
+	Validate() error
+	Run(ctx context.Context, s Streams) (int, error)
+}
+
+// runOptions runs a command whose flags are the options fresh makes.
+func runOptions(name string, fresh func() options) func(context.Context, []string, Streams) (int, error) {
+	return func(ctx context.Context, args []string, s Streams) (int, error) {
+		o := fresh()
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		o.AddFlags(fs)
+		if err := parse(fs, args, s); err != nil {
+			return ExitError, err
+		}
+		if err := o.Validate(); err != nil {
+			return ExitError, err
+		}
+		return o.Run(ctx, s)
+	}
 }
 
 // parse parses flags and turns flag errors into one-line usage errors.

@@ -142,16 +142,3 @@ func (o *scanOptions) source(ctx context.Context, s Streams) (declared.Source, e
 	}
 	return nil, nil
 }
-
-func runScan(ctx context.Context, args []string, s Streams) (int, error) {
-	var o scanOptions
-	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
-	o.AddFlags(fs)
-	if err := parse(fs, args, s); err != nil {
-		return ExitError, err
-	}
-	if err := o.Validate(); err != nil {
-		return ExitError, err
-	}
-	return o.Run(ctx, s)
-}

@@ -4,10 +4,11 @@ BIN     ?= bin/rtaudit
 LAB_DIR ?= /var/tmp/rtaudit-lab
 PKGS    := ./...
 
-.PHONY: all build test test-containerd-v2 e2e-kind unit vet fmt-check setup demo demo-down bench clean
+.PHONY: all build test test-containerd-v2 e2e e2e-kind unit vet fmt-check setup demo demo-down bench clean
 
 include test/harness.mk
 include test/cluster.mk
+include deploy/deploy.mk
 
 all: build
 
@@ -21,7 +22,7 @@ setup:
 ## test: everything CI runs — static checks, unit tests, integration tests
 ## against a private containerd, and the real-kubelet tier (root; nothing
 ## is skipped as root). The Kubernetes binaries are built once per machine.
-test: setup cluster-setup fmt-check vet cluster-build
+test: setup cluster-setup fmt-check vet cluster-build helm
 	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
 
@@ -31,7 +32,13 @@ test: setup cluster-setup fmt-check vet cluster-build
 test-containerd-v2:
 	bin=$$(bash test/containerd-v2.sh) && runc=$$(bash test/runc.sh) && \
 	RTAUDIT_CONTAINERD=$$bin RTAUDIT_RUNC=$$runc RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) \
-	$(GO) test -race -count=1 -timeout 20m ./test/integration/ ./test/groundtruth/
+	$(GO) test -race -count=1 -timeout 20m ./test/integration/ ./test/groundtruth/ ./test/e2e/
+
+## e2e: rtaudit deployed as users do (kubectl apply -k deploy/) on the real
+## single-node cluster: the agent under the kubelet, Reports, waivers,
+## metrics. make test runs it on containerd 1.6 and v2.
+e2e: setup cluster-setup cluster-build helm
+	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 20m ./test/e2e/ ./deploy/
 
 ## unit: the tests that need neither root nor containerd.
 unit:

@@ -30,6 +30,7 @@ var forbidden = []struct {
 	{"test/harness", []string{module + "agent/", module + "probes"}},
 	{"test/cluster", []string{module + "agent/", module + "probes"}},
 	{"test/matrix", []string{module + "agent/", module + "probes"}},
+	{"test/image", []string{module + "agent/", module + "probes"}},
 }
 
 // TestLayout enforces the import rules with go list -deps.

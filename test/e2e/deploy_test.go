@@ -184,3 +184,39 @@ func logsOf(c *cluster.Cluster, ns, name string) string {
 	}
 	return string(b)
 }
+
+// TestHelmChartServerDryRun: the chart, rendered with its defaults, is
+// accepted by the real API server (server-side dry run: admission and
+// schema validation, nothing created).
+func TestHelmChartServerDryRun(t *testing.T) {
+	c := cluster.Shared(t)
+	helm := os.Getenv("RTAUDIT_HELM")
+	if helm == "" {
+		helm = "/var/cache/rtaudit/helm-v4.3.2/helm"
+	}
+	if _, err := os.Stat(helm); err != nil {
+		if os.Getenv(cluster.RequireEnv) == "1" {
+			t.Fatalf("no helm at %s (make helm builds it)", helm)
+		}
+		t.Skipf("no helm at %s (make helm builds it)", helm)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, helm, "template", "rtaudit", filepath.Join(repoRoot(t), "deploy", "helm", "rtaudit"),
+		"--namespace", "rtaudit-system", "--set", "crds.install=true").Output()
+	if err != nil {
+		t.Fatalf("helm template: %v", err)
+	}
+	if err := c.EnsureNamespace(ctx, "rtaudit-system"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.KubectlStdin(ctx, string(out), "apply", "--dry-run=server", "-f", "-")
+	if err != nil {
+		t.Fatalf("server dry run of the chart: %v\n%s", err, res)
+	}
+	for _, kind := range []string{"daemonset.apps/", "clusterrole.rbac.authorization.k8s.io/", "serviceaccount/", "customresourcedefinition.apiextensions.k8s.io/"} {
+		if !strings.Contains(res, kind) {
+			t.Errorf("the dry run did not include a %s:\n%s", kind, res)
+		}
+	}
+}

@@ -88,6 +88,12 @@ func TestAgentUnderKubelet(t *testing.T) {
 		}
 	}
 
+	if out, err := c.Kubectl(ctx, "get", "reports", "-A"); err == nil {
+		t.Logf("kubectl get reports -A:\n%s", out)
+	}
+	if out, err := c.Kubectl(ctx, "get", "waivers", "-n", ns); err == nil {
+		t.Logf("kubectl get waivers -n %s:\n%s", ns, out)
+	}
 	m := metrics(t, a.metrics)
 	for _, want := range []string{
 		`rtaudit_findings{check="capabilities",namespace="e2e",severity="critical"} 1`,

@@ -25,6 +25,7 @@ var forbidden = []struct {
 	{"agent/waiver", []string{module + "agent/cli", module + "agent/report", module + "agent/daemon"}},
 	{"agent/reports", []string{module + "agent/cli", module + "agent/report", module + "agent/daemon"}},
 	{"agent/daemon", []string{module + "agent/cli", module + "agent/report"}},
+	{"agent/crifilter", []string{module + "agent/", module + "probes", "k8s.io/"}},
 	{"agent/scan", []string{module + "agent/report", module + "agent/cli"}},
 	{"agent/report", []string{module + "agent/cli"}},
 	{"test/harness", []string{module + "agent/", module + "probes"}},
@@ -58,7 +59,7 @@ func TestLayout(t *testing.T) {
 			seen++
 			for _, bad := range rule.imports {
 				for _, dep := range fields[1:] {
-					if strings.HasPrefix(dep, bad) {
+					if dep == bad || strings.HasPrefix(dep, strings.TrimSuffix(bad, "/")+"/") {
 						t.Errorf("%s depends on %s (forbidden by the rule for %s)", pkg, dep, rule.pkg)
 						break
 					}

@@ -37,6 +37,7 @@ func commands() []command {
 	return []command{
 		{"scan", "audit the containers of this node", runOptions("scan", func() options { return &scanOptions{} })},
 		{"agent", "audit continuously: the DaemonSet mode (metrics, Reports)", runOptions("agent", func() options { return &agentOptions{} })},
+		{"cri-filter", "serve the runtime's read-only calls to the agent (its own container in the DaemonSet)", runOptions("cri-filter", func() options { return &criFilterOptions{} })},
 		{"checks", "list the checks with their rationale", runChecks},
 		{"version", "print the version", runVersion},
 	}
@@ -75,7 +76,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "rtaudit: audit what the kernel enforces against what the pods declare.")
 	fmt.Fprintln(w, "\nUsage: rtaudit COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'rtaudit COMMAND -h' for the flags of a command.")
 }

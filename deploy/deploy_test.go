@@ -238,8 +238,8 @@ func checkDaemonSet(t *testing.T, ds *appsv1.DaemonSet, serviceAccount, socket s
 	if !pod.HostPID || pod.HostNetwork || pod.HostIPC {
 		t.Errorf("hostPID %v hostNetwork %v hostIPC %v, want only hostPID", pod.HostPID, pod.HostNetwork, pod.HostIPC)
 	}
-	if pod.ServiceAccountName != serviceAccount || pod.AutomountServiceAccountToken == nil || !*pod.AutomountServiceAccountToken {
-		t.Errorf("service account %q automount %v, want %q with its token mounted", pod.ServiceAccountName, pod.AutomountServiceAccountToken, serviceAccount)
+	if pod.ServiceAccountName != serviceAccount || pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
+		t.Errorf("service account %q automount %v, want %q mounted into the agent alone (automount off)", pod.ServiceAccountName, pod.AutomountServiceAccountToken, serviceAccount)
 	}
 	if pod.SecurityContext != nil && !cmp.Equal(*pod.SecurityContext, corev1.PodSecurityContext{}) {
 		t.Errorf("pod securityContext %+v: everything belongs in the container's", *pod.SecurityContext)
@@ -260,62 +260,95 @@ func checkDaemonSet(t *testing.T, ds *appsv1.DaemonSet, serviceAccount, socket s
 	if diff := cmp.Diff(wantStrategy, ds.Spec.UpdateStrategy); diff != "" {
 		t.Errorf("updateStrategy (-want +got):\n%s", diff)
 	}
-	if len(pod.InitContainers) != 0 || len(pod.EphemeralContainers) != 0 || len(pod.Containers) != 1 {
-		t.Fatalf("%d init, %d ephemeral, %d containers; want the agent alone", len(pod.InitContainers), len(pod.EphemeralContainers), len(pod.Containers))
+	if len(pod.InitContainers) != 0 || len(pod.EphemeralContainers) != 0 || len(pod.Containers) != 2 {
+		t.Fatalf("%d init, %d ephemeral, %d containers; want the agent and cri-filter", len(pod.InitContainers), len(pod.EphemeralContainers), len(pod.Containers))
 	}
-	c := pod.Containers[0]
-	if c.Image != image {
-		t.Errorf("image %q, want %q", c.Image, image)
+	agent, filter := pod.Containers[0], pod.Containers[1]
+	if agent.Name != "agent" || filter.Name != "cri-filter" {
+		t.Fatalf("containers %q, %q; want agent, cri-filter", agent.Name, filter.Name)
 	}
+	for _, c := range pod.Containers {
+		if c.Image != image {
+			t.Errorf("%s: image %q, want %q", c.Name, c.Image, image)
+		}
+		if len(c.Command) != 0 {
+			t.Errorf("%s: command %q overrides the image's entrypoint", c.Name, c.Command)
+		}
+	}
+	checkVolumes(t, pod.Volumes, socket)
+	checkAgent(t, agent)
+	checkFilter(t, filter, socket)
+}
 
-	// The least-privilege context, exactly: uid 0 for the root-owned CRI
-	// socket, CAP_SYS_PTRACE alone for other users' /proc entries.
-	wantSC := &corev1.SecurityContext{
+// leastContext is the securityContext of both containers: uid 0 for the
+// root-owned sockets, and only the capabilities in add.
+func leastContext(add ...corev1.Capability) *corev1.SecurityContext {
+	sc := &corev1.SecurityContext{
 		RunAsUser:                ptr[int64](0),
 		RunAsGroup:               ptr[int64](0),
 		Privileged:               ptr(false),
 		AllowPrivilegeEscalation: ptr(false),
 		ReadOnlyRootFilesystem:   ptr(true),
-		Capabilities: &corev1.Capabilities{
-			Drop: []corev1.Capability{"ALL"},
-			Add:  []corev1.Capability{"SYS_PTRACE"},
-		},
-		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: add},
+		SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 	}
-	if diff := cmp.Diff(wantSC, c.SecurityContext); diff != "" {
-		t.Errorf("container securityContext (-want +got):\n%s", diff)
-	}
+	return sc
+}
 
-	// One host path, the CRI socket, read-only at /host/<same path>.
-	wantVolumes := []corev1.Volume{{Name: "cri-socket", VolumeSource: corev1.VolumeSource{
-		HostPath: &corev1.HostPathVolumeSource{Path: socket, Type: ptr(corev1.HostPathSocket)},
-	}}}
-	if diff := cmp.Diff(wantVolumes, pod.Volumes); diff != "" {
-		t.Errorf("volumes (-want +got):\n%s", diff)
+// checkVolumes: one host path, the CRI socket; an in-memory emptyDir for
+// the filter's socket; the API token projected for the agent.
+func checkVolumes(t *testing.T, vols []corev1.Volume, socket string) {
+	t.Helper()
+	if len(vols) != 3 {
+		t.Fatalf("%d volumes, want cri-socket, cri-filter, kube-api-access", len(vols))
 	}
-	wantMounts := []corev1.VolumeMount{{Name: "cri-socket", MountPath: "/host" + socket, ReadOnly: true}}
+	wantSocket := corev1.Volume{Name: "cri-socket", VolumeSource: corev1.VolumeSource{
+		HostPath: &corev1.HostPathVolumeSource{Path: socket, Type: ptr(corev1.HostPathSocket)},
+	}}
+	if diff := cmp.Diff(wantSocket, vols[0]); diff != "" {
+		t.Errorf("volume 0 (-want +got):\n%s", diff)
+	}
+	if v := vols[1]; v.Name != "cri-filter" || v.EmptyDir == nil || v.EmptyDir.Medium != corev1.StorageMediumMemory {
+		t.Errorf("volume 1 %+v, want the cri-filter in-memory emptyDir", v)
+	}
+	if v := vols[2]; v.Name != "kube-api-access" || v.Projected == nil || len(v.Projected.Sources) != 3 || v.Projected.Sources[0].ServiceAccountToken == nil {
+		t.Errorf("volume 2 %+v, want the projected service-account token", v)
+	}
+	for _, v := range vols {
+		if v.HostPath != nil && v.Name != "cri-socket" {
+			t.Errorf("volume %s is a host path", v.Name)
+		}
+	}
+}
+
+// checkAgent: CAP_SYS_PTRACE alone, no runtime socket, the API token, the
+// filter's socket, metrics and probes.
+func checkAgent(t *testing.T, c corev1.Container) {
+	t.Helper()
+	if diff := cmp.Diff(leastContext("SYS_PTRACE"), c.SecurityContext); diff != "" {
+		t.Errorf("agent securityContext (-want +got):\n%s", diff)
+	}
+	wantMounts := []corev1.VolumeMount{
+		{Name: "cri-filter", MountPath: "/run/rtaudit"},
+		{Name: "kube-api-access", MountPath: "/var/run/secrets/kubernetes.io/serviceaccount", ReadOnly: true},
+	}
 	if diff := cmp.Diff(wantMounts, c.VolumeMounts); diff != "" {
-		t.Errorf("volumeMounts (-want +got):\n%s", diff)
+		t.Errorf("agent volumeMounts (-want +got):\n%s", diff)
 	}
 	wantEnv := []corev1.EnvVar{
 		{Name: "NODE_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"}}},
-		{Name: "CRI_SOCKET", Value: socket},
 	}
 	if diff := cmp.Diff(wantEnv, c.Env); diff != "" {
-		t.Errorf("env (-want +got):\n%s", diff)
+		t.Errorf("agent env (-want +got):\n%s", diff)
 	}
 	if len(c.Args) == 0 || c.Args[0] != "agent" {
 		t.Errorf("args %q do not start with the agent command", c.Args)
 	}
-	for _, a := range []string{"--runtime-endpoint=unix://$(CRI_SOCKET)", "--host-root=/host", "--proc-root=/proc", fmt.Sprintf("--metrics-addr=:%d", metrics)} {
+	for _, a := range []string{"--runtime-endpoint=unix:///run/rtaudit/cri.sock", "--proc-root=/proc", fmt.Sprintf("--metrics-addr=:%d", metrics)} {
 		if !slices.Contains(c.Args, a) {
-			t.Errorf("args %q lack %s", c.Args, a)
+			t.Errorf("agent args %q lack %s", c.Args, a)
 		}
 	}
-	if len(c.Command) != 0 {
-		t.Errorf("command %q overrides the image's entrypoint", c.Command)
-	}
-
 	wantPorts := []corev1.ContainerPort{{Name: "metrics", ContainerPort: metrics, Protocol: corev1.ProtocolTCP}}
 	if diff := cmp.Diff(wantPorts, c.Ports); diff != "" {
 		t.Errorf("ports (-want +got):\n%s", diff)
@@ -336,12 +369,44 @@ func checkDaemonSet(t *testing.T, ds *appsv1.DaemonSet, serviceAccount, socket s
 	if c.StartupProbe != nil || c.Lifecycle != nil {
 		t.Errorf("unexpected startup probe or lifecycle hooks")
 	}
+	checkResources(t, c)
+}
+
+// checkFilter: no capability, the runtime's socket read-only at
+// /host/<path>, the shared socket directory, no token, no port.
+func checkFilter(t *testing.T, c corev1.Container, socket string) {
+	t.Helper()
+	if diff := cmp.Diff(leastContext(), c.SecurityContext); diff != "" {
+		t.Errorf("cri-filter securityContext (-want +got):\n%s", diff)
+	}
+	wantMounts := []corev1.VolumeMount{
+		{Name: "cri-socket", MountPath: "/host" + socket, ReadOnly: true},
+		{Name: "cri-filter", MountPath: "/run/rtaudit"},
+	}
+	if diff := cmp.Diff(wantMounts, c.VolumeMounts); diff != "" {
+		t.Errorf("cri-filter volumeMounts (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]corev1.EnvVar{{Name: "CRI_SOCKET", Value: socket}}, c.Env); diff != "" {
+		t.Errorf("cri-filter env (-want +got):\n%s", diff)
+	}
+	wantArgs := []string{"cri-filter", "--upstream=/host$(CRI_SOCKET)", "--listen=/run/rtaudit/cri.sock"}
+	if diff := cmp.Diff(wantArgs, c.Args); diff != "" {
+		t.Errorf("cri-filter args (-want +got):\n%s", diff)
+	}
+	if len(c.Ports) != 0 {
+		t.Errorf("cri-filter ports %+v: it serves nothing on the network", c.Ports)
+	}
+	checkResources(t, c)
+}
+
+func checkResources(t *testing.T, c corev1.Container) {
+	t.Helper()
 	req, lim := c.Resources.Requests, c.Resources.Limits
 	if req.Cpu().IsZero() || req.Memory().IsZero() || lim.Memory().IsZero() {
-		t.Errorf("resources %+v: want CPU and memory requests and a memory limit", c.Resources)
+		t.Errorf("%s: resources %+v: want CPU and memory requests and a memory limit", c.Name, c.Resources)
 	}
 	if lim.Memory().Cmp(resource.MustParse("1Gi")) > 0 {
-		t.Errorf("memory limit %s is not modest", lim.Memory())
+		t.Errorf("%s: memory limit %s is not modest", c.Name, lim.Memory())
 	}
 }
 
@@ -549,8 +614,8 @@ func TestKustomize(t *testing.T) {
 			}
 			want := base.DeepCopy()
 			want.Spec.Template.Spec.Volumes[0].HostPath.Path = tc.socket
-			want.Spec.Template.Spec.Containers[0].VolumeMounts[0].MountPath = "/host" + tc.socket
-			want.Spec.Template.Spec.Containers[0].Env[1].Value = tc.socket
+			want.Spec.Template.Spec.Containers[1].VolumeMounts[0].MountPath = "/host" + tc.socket
+			want.Spec.Template.Spec.Containers[1].Env[0].Value = tc.socket
 			if diff := cmp.Diff(want, m.DaemonSet); diff != "" {
 				t.Errorf("the overlay changes more than the socket (-base with the socket +overlay):\n%s", diff)
 			}

@@ -5,10 +5,18 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	"github.com/openreports/reports-api/pkg/client/clientset/versioned"
@@ -104,6 +112,8 @@ func TestAgentUnderKubelet(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+
+	checkAgentReach(t, c, a.pod)
 
 	if err := c.DeletePod(ctx, ns, drift.Name); err != nil {
 		t.Fatal(err)
@@ -244,4 +254,68 @@ func metrics(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// checkAgentReach: the agent container holds no runtime socket; what it
+// can reach, the filter's socket in its emptyDir, refuses every call that
+// could start or change a container.
+func checkAgentReach(t *testing.T, c *cluster.Cluster, pod *corev1.Pod) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var id string
+	for _, st := range pod.Status.ContainerStatuses {
+		if st.Name == "agent" {
+			id = strings.TrimPrefix(st.ContainerID, "containerd://")
+		}
+	}
+	rt, err := c.Containerd().RuntimeService()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := harness.ContainerPID(ctx, rt, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mi, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	socket := strings.TrimPrefix(c.Containerd().Endpoint(), "unix://")
+	for _, line := range strings.Split(string(mi), "\n") {
+		if strings.Contains(line, filepath.Base(socket)) || strings.Contains(line, "/host/") {
+			t.Errorf("the agent container mounts %q", line)
+		}
+	}
+	conn, err := grpc.NewClient(fmt.Sprintf("unix:///proc/%d/root/run/rtaudit/cri.sock", pid), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rs := runtimeapi.NewRuntimeServiceClient(conn)
+	if _, err := rs.Version(ctx, &runtimeapi.VersionRequest{}); err != nil {
+		t.Fatalf("Version through the agent's socket: %v", err)
+	}
+	for name, call := range map[string]func() error{
+		"RunPodSandbox": func() error {
+			_, err := rs.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: &runtimeapi.PodSandboxConfig{Metadata: &runtimeapi.PodSandboxMetadata{Name: "evil", Namespace: "default", Uid: "evil"}}})
+			return err
+		},
+		"CreateContainer": func() error {
+			_, err := rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: "x"})
+			return err
+		},
+		"Exec": func() error {
+			_, err := rs.Exec(ctx, &runtimeapi.ExecRequest{ContainerId: id, Cmd: []string{"id"}})
+			return err
+		},
+		"ExecSync": func() error {
+			_, err := rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: id, Cmd: []string{"id"}})
+			return err
+		},
+	} {
+		if err := call(); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("%s through the agent's socket: %v, want PermissionDenied", name, err)
+		}
+	}
 }

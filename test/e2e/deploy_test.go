@@ -99,24 +99,28 @@ func deploy(t *testing.T, c *cluster.Cluster, resync time.Duration) *agent {
 	pod.Spec.NodeName = c.NodeName()
 	pod.Spec.HostNetwork = true
 	socket := strings.TrimPrefix(c.Containerd().Endpoint(), "unix://")
-	ctr := &pod.Spec.Containers[0]
-	ctr.Image, ctr.ImagePullPolicy = agentImage, corev1.PullNever
-	for i, a := range ctr.Args {
-		if strings.HasPrefix(a, "--resync=") {
-			ctr.Args[i] = "--resync=" + resync.String()
+	for i := range pod.Spec.Containers {
+		ctr := &pod.Spec.Containers[i]
+		ctr.Image, ctr.ImagePullPolicy = agentImage, corev1.PullNever
+		for j, a := range ctr.Args {
+			if strings.HasPrefix(a, "--resync=") {
+				ctr.Args[j] = "--resync=" + resync.String()
+			}
 		}
-	}
-	for i := range ctr.Env {
-		if ctr.Env[i].Name == "CRI_SOCKET" {
-			ctr.Env[i].Value = socket
+		for j := range ctr.Env {
+			if ctr.Env[j].Name == "CRI_SOCKET" {
+				ctr.Env[j].Value = socket
+			}
 		}
-	}
-	ctr.Env = append(ctr.Env,
-		corev1.EnvVar{Name: "KUBERNETES_SERVICE_HOST", Value: "127.0.0.1"},
-		corev1.EnvVar{Name: "KUBERNETES_SERVICE_PORT", Value: strconv.Itoa(c.APIPort())})
-	for i := range ctr.VolumeMounts {
-		if ctr.VolumeMounts[i].Name == "cri-socket" {
-			ctr.VolumeMounts[i].MountPath = "/host" + socket
+		for j := range ctr.VolumeMounts {
+			if ctr.VolumeMounts[j].Name == "cri-socket" {
+				ctr.VolumeMounts[j].MountPath = "/host" + socket
+			}
+		}
+		if ctr.Name == "agent" {
+			ctr.Env = append(ctr.Env,
+				corev1.EnvVar{Name: "KUBERNETES_SERVICE_HOST", Value: "127.0.0.1"},
+				corev1.EnvVar{Name: "KUBERNETES_SERVICE_PORT", Value: strconv.Itoa(c.APIPort())})
 		}
 	}
 	for i := range pod.Spec.Volumes {
@@ -124,6 +128,7 @@ func deploy(t *testing.T, c *cluster.Cluster, resync time.Duration) *agent {
 			pod.Spec.Volumes[i].HostPath.Path = socket
 		}
 	}
+	ctr := &pod.Spec.Containers[0]
 	created, err := c.RunPod(ctx, pod)
 	if err != nil {
 		t.Fatalf("the agent's pod: %v\n%s", err, logsOf(c, ns, pod.Name))
@@ -202,12 +207,15 @@ func TestHelmChartServerDryRun(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, helm, "template", "rtaudit", filepath.Join(repoRoot(t), "deploy", "helm", "rtaudit"),
-		"--namespace", "rtaudit-system", "--set", "crds.install=true").Output()
+	// A release of its own, so the dry run never meets the kustomize
+	// deployment's objects (a DaemonSet selector is immutable).
+	const release, namespace = "helmcheck", "rtaudit-helm"
+	out, err := exec.CommandContext(ctx, helm, "template", release, filepath.Join(repoRoot(t), "deploy", "helm", "rtaudit"),
+		"--namespace", namespace, "--set", "crds.install=true").Output()
 	if err != nil {
 		t.Fatalf("helm template: %v", err)
 	}
-	if err := c.EnsureNamespace(ctx, "rtaudit-system"); err != nil {
+	if err := c.EnsureNamespace(ctx, namespace); err != nil {
 		t.Fatal(err)
 	}
 	res, err := c.KubectlStdin(ctx, string(out), "apply", "--dry-run=server", "-f", "-")

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -205,6 +206,7 @@ type manifests struct {
 func check(t *testing.T, objs []object, socket string) manifests {
 	t.Helper()
 	allowed := map[string]bool{"Namespace": true, "ServiceAccount": true, "ClusterRole": true, "ClusterRoleBinding": true,
+		"ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true,
 		"DaemonSet": true, "Service": true, "ServiceMonitor": true, "CustomResourceDefinition": true}
 	for _, o := range objs {
 		if !allowed[o.Kind] {
@@ -218,6 +220,7 @@ func check(t *testing.T, objs []object, socket string) manifests {
 	sa := decode[corev1.ServiceAccount](t, only(t, objs, "ServiceAccount"))
 	checkDaemonSet(t, ds, sa.Name, socket)
 	checkRBAC(t, objs, sa)
+	checkAdmission(t, objs, sa)
 	svc := decode[corev1.Service](t, only(t, objs, "Service"))
 	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != metrics || svc.Spec.Ports[0].TargetPort != intstr.FromString("metrics") {
 		t.Errorf("metrics Service ports %+v, want %d → the pod's metrics port", svc.Spec.Ports, metrics)
@@ -407,6 +410,24 @@ func checkResources(t *testing.T, c corev1.Container) {
 	}
 	if lim.Memory().Cmp(resource.MustParse("1Gi")) > 0 {
 		t.Errorf("%s: memory limit %s is not modest", c.Name, lim.Memory())
+	}
+}
+
+// checkAdmission: the node-bound report policy is bound (Deny) and
+// matches the agent's service account.
+func checkAdmission(t *testing.T, objs []object, sa *corev1.ServiceAccount) {
+	t.Helper()
+	vap := decode[admissionv1.ValidatingAdmissionPolicy](t, only(t, objs, "ValidatingAdmissionPolicy"))
+	binding := decode[admissionv1.ValidatingAdmissionPolicyBinding](t, only(t, objs, "ValidatingAdmissionPolicyBinding"))
+	if binding.Spec.PolicyName != vap.Name || !slices.Equal(binding.Spec.ValidationActions, []admissionv1.ValidationAction{admissionv1.Deny}) {
+		t.Errorf("binding %+v does not deny by policy %s", binding.Spec, vap.Name)
+	}
+	user := fmt.Sprintf("request.userInfo.username == 'system:serviceaccount:%s:%s'", namespace, sa.Name)
+	if len(vap.Spec.MatchConditions) != 1 || vap.Spec.MatchConditions[0].Expression != user {
+		t.Errorf("policy match conditions %+v, want %s", vap.Spec.MatchConditions, user)
+	}
+	if vap.Spec.FailurePolicy == nil || *vap.Spec.FailurePolicy != admissionv1.Fail || len(vap.Spec.Validations) != 3 {
+		t.Errorf("policy %+v: want failurePolicy Fail and the three validations", vap.Spec)
 	}
 }
 

@@ -244,9 +244,10 @@ func (g *group) object(in input, nChecks int) (*v1alpha1.Report, int) {
 
 	obj := &v1alpha1.Report{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      g.key.name,
-			Namespace: g.key.namespace,
-			Labels:    map[string]string{LabelManagedBy: ManagedBy, LabelNode: in.nodeLabel},
+			Name:        g.key.name,
+			Namespace:   g.key.namespace,
+			Labels:      map[string]string{LabelManagedBy: ManagedBy, LabelNode: in.nodeLabel},
+			Annotations: map[string]string{AnnotationNode: in.node},
 		},
 		Scope:   g.ref.DeepCopy(),
 		Summary: sum,

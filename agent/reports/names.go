@@ -18,6 +18,11 @@ const (
 	// LabelNode names the node whose agent owns the object
 	// (NodeLabelValue of the node name).
 	LabelNode = "rtaudit.dev/node"
+	// AnnotationNode is the node's exact name (a label value cannot hold
+	// every node name): deploy/'s ValidatingAdmissionPolicy lets an agent
+	// write only objects whose annotation, before and after, names the node
+	// its service-account token is bound to.
+	AnnotationNode = "rtaudit.dev/node"
 	// Source is the report's and every result's source; Policy every
 	// result's policy (the rule is the check ID).
 	Source = "rtaudit"

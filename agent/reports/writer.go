@@ -405,12 +405,18 @@ func (w *Writer) logDropped(dropped map[key]int) {
 	w.dropped = dropped
 }
 
-// same reports whether have already says what want says: our labels and
-// owner, the source, scope, summary and results. Other labels, owners and
-// annotations, and the metadata the server keeps, do not count.
+// same reports whether have already says what want says: our labels,
+// annotations and owner, the source, scope, summary and results. Other
+// labels, owners and annotations, and the metadata the server keeps, do
+// not count.
 func same(have, want *v1alpha1.Report) bool {
 	for k, v := range want.Labels {
 		if have.Labels[k] != v {
+			return false
+		}
+	}
+	for k, v := range want.Annotations {
+		if have.Annotations[k] != v {
 			return false
 		}
 	}
@@ -428,7 +434,7 @@ func same(have, want *v1alpha1.Report) bool {
 		equality.Semantic.DeepEqual(have.Results, want.Results)
 }
 
-// merge is have (its resource version, annotations, foreign labels and
+// merge is have (its resource version, foreign labels, annotations and
 // owners kept) with want's content.
 func merge(have, want *v1alpha1.Report) *v1alpha1.Report {
 	obj := have.DeepCopy()
@@ -437,6 +443,12 @@ func merge(have, want *v1alpha1.Report) *v1alpha1.Report {
 	}
 	for k, v := range want.Labels {
 		obj.Labels[k] = v
+	}
+	if obj.Annotations == nil {
+		obj.Annotations = map[string]string{}
+	}
+	for k, v := range want.Annotations {
+		obj.Annotations[k] = v
 	}
 	for _, o := range want.OwnerReferences {
 		obj.OwnerReferences = slices.DeleteFunc(obj.OwnerReferences, func(h metav1.OwnerReference) bool { return h.UID == o.UID })

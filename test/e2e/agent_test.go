@@ -20,10 +20,13 @@ import (
 
 	"github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	"github.com/openreports/reports-api/pkg/client/clientset/versioned"
+	openreportsv1alpha1 "github.com/openreports/reports-api/pkg/client/clientset/versioned/typed/openreports.io/v1alpha1"
+	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/rtaudit/rtaudit/test/cluster"
@@ -114,6 +117,7 @@ func TestAgentUnderKubelet(t *testing.T) {
 	}
 
 	checkAgentReach(t, c, a.pod)
+	checkNodeBoundWrites(t, c, a.pod)
 
 	if err := c.DeletePod(ctx, ns, drift.Name); err != nil {
 		t.Fatal(err)
@@ -317,5 +321,63 @@ func checkAgentReach(t *testing.T, c *cluster.Cluster, pod *corev1.Pod) {
 		if err := call(); status.Code(err) != codes.PermissionDenied {
 			t.Errorf("%s through the agent's socket: %v, want PermissionDenied", name, err)
 		}
+	}
+}
+
+// checkNodeBoundWrites: with the agent's own pod-bound token, a report of
+// this node can be written and deleted; one annotated for another node can
+// be neither created, changed nor deleted (deploy/'s admission policy).
+func checkNodeBoundWrites(t *testing.T, c *cluster.Cluster, pod *corev1.Pod) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tok, err := c.Client().CoreV1().ServiceAccounts(pod.Namespace).CreateToken(ctx, pod.Spec.ServiceAccountName, &authv1.TokenRequest{
+		Spec: authv1.TokenRequestSpec{BoundObjectRef: &authv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rest.AnonymousClientConfig(admin)
+	cfg.BearerToken = tok.Status.Token
+	as, err := versioned.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := func(cs versioned.Interface) func() openreportsv1alpha1.ReportInterface {
+		return func() openreportsv1alpha1.ReportInterface { return cs.OpenreportsV1alpha1().Reports(ns) }
+	}
+	agentReports, adminReports := reports(as), reports(reportsClient(t, c))
+	report := func(name, node string) *v1alpha1.Report {
+		return &v1alpha1.Report{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
+			Annotations: map[string]string{"rtaudit.dev/node": node}}}
+	}
+	if _, err := agentReports().Create(ctx, report("vap-own", c.NodeName()), metav1.CreateOptions{}); err != nil {
+		t.Errorf("the agent creating its own node's report: %v", err)
+	} else if err := agentReports().Delete(ctx, "vap-own", metav1.DeleteOptions{}); err != nil {
+		t.Errorf("the agent deleting its own node's report: %v", err)
+	}
+	if _, err := agentReports().Create(ctx, report("vap-forged", "other-node"), metav1.CreateOptions{}); err == nil || !strings.Contains(err.Error(), "rtaudit: an agent on node") {
+		t.Errorf("the agent creating another node's report: %v, want a denial", err)
+	}
+	foreign, err := adminReports().Create(ctx, report("vap-foreign", "other-node"), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adminReports().Delete(context.Background(), foreign.Name, metav1.DeleteOptions{})
+	changed := foreign.DeepCopy()
+	changed.Summary.Pass = 99
+	if _, err := agentReports().Update(ctx, changed, metav1.UpdateOptions{}); err == nil {
+		t.Error("the agent rewrote another node's report")
+	}
+	changed.Annotations["rtaudit.dev/node"] = c.NodeName()
+	if _, err := agentReports().Update(ctx, changed, metav1.UpdateOptions{}); err == nil {
+		t.Error("the agent took over another node's report by re-annotating it")
+	}
+	if err := agentReports().Delete(ctx, foreign.Name, metav1.DeleteOptions{}); err == nil {
+		t.Error("the agent deleted another node's report")
 	}
 }

@@ -141,7 +141,7 @@ func waitHTTP(ctx context.Context, p proc, url, token string, logFile string) er
 	var last string
 	for {
 		if !p.alive() {
-			return fmt.Errorf("cluster: %s exited during start-up: %s", p.Name, tail(logFile, 20))
+			return fmt.Errorf("cluster: %s exited during start-up (%s): %s", p.Name, p.exitOf(), tail(logFile, 20))
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {

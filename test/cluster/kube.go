@@ -104,7 +104,7 @@ func (c *Cluster) waitNodeReady(ctx context.Context) error {
 	last := "not registered"
 	for {
 		if !c.rec.Kubelet.alive() {
-			return fmt.Errorf("cluster: kubelet exited during start-up: %s", tail(c.lay.log("kubelet"), 25))
+			return fmt.Errorf("cluster: kubelet exited during start-up (%s): %s", c.rec.Kubelet.exitOf(), tail(c.lay.log("kubelet"), 25))
 		}
 		node, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 		if err == nil {

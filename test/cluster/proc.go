@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,8 +44,24 @@ func startProc(dir, name string, detach bool, mark, bin string, args ...string) 
 	if err := harness.StartDaemon(cmd); err != nil {
 		return proc{}, fmt.Errorf("cluster: start %s: %w", name, err)
 	}
-	go func() { _ = cmd.Wait() }() // reap; alive() then sees the PID gone
-	return proc{Name: name, PID: cmd.Process.Pid, Mark: mark}, nil
+	pid := cmd.Process.Pid
+	go func() { // reap; alive() then sees the PID gone
+		err := cmd.Wait()
+		exits.Store(pid, fmt.Sprintf("%s (pid %d) ended: %v", name, pid, err))
+	}()
+	return proc{Name: name, PID: pid, Mark: mark}, nil
+}
+
+// exits records how each daemon this process started ended (the wait
+// status: an exit code or the signal), for start-up errors.
+var exits sync.Map
+
+// exitOf says how p ended, when this process started and reaped it.
+func (p proc) exitOf() string {
+	if v, ok := exits.Load(p.PID); ok {
+		return v.(string)
+	}
+	return fmt.Sprintf("%s (pid %d): no longer found", p.Name, p.PID)
 }
 
 // alive tells whether p still runs (a zombie or a recycled PID does not

@@ -118,6 +118,7 @@ func TestAgentUnderKubelet(t *testing.T) {
 
 	checkAgentReach(t, c, a.pod)
 	checkNodeBoundWrites(t, c, a.pod)
+	checkSteadyWrites(t, a)
 
 	if err := c.DeletePod(ctx, ns, drift.Name); err != nil {
 		t.Fatal(err)
@@ -380,4 +381,38 @@ func checkNodeBoundWrites(t *testing.T, c *cluster.Cluster, pod *corev1.Pod) {
 	if err := agentReports().Delete(ctx, foreign.Name, metav1.DeleteOptions{}); err == nil {
 		t.Error("the agent deleted another node's report")
 	}
+}
+
+// checkSteadyWrites: at rest (nothing changes on the node), three resyncs
+// write nothing to the API: report writes follow change, not time.
+func checkSteadyWrites(t *testing.T, a *agent) {
+	t.Helper()
+	before, scans := counter(t, a, "rtaudit_report_writes_total"), counter(t, a, "rtaudit_scans_total")
+	time.Sleep(16 * time.Second) // three resyncs of 5s
+	after, scansAfter := counter(t, a, "rtaudit_report_writes_total"), counter(t, a, "rtaudit_scans_total")
+	if scansAfter-scans < 3 {
+		t.Errorf("%v audits in 16s, want at least 3 resyncs", scansAfter-scans)
+	}
+	if after != before {
+		t.Errorf("at rest the agent wrote %v reports in 16s (want 0: writes follow change)", after-before)
+	}
+	t.Logf("at rest: %v audits, %v report writes in 16s", scansAfter-scans, after-before)
+}
+
+// counter sums every series of a counter in /metrics.
+func counter(t *testing.T, a *agent, name string) float64 {
+	t.Helper()
+	sum := 0.0
+	for _, line := range strings.Split(metrics(t, a.metrics), "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			t.Fatalf("metric line %q: %v", line, err)
+		}
+		sum += v
+	}
+	return sum
 }

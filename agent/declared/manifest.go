@@ -19,13 +19,29 @@ import (
 	"github.com/rtaudit/rtaudit/agent/expect"
 )
 
+// Limits on manifests: a YAML document is parsed whole (a YAML parser's
+// tree costs tens of times the text), except the items of a List or
+// PodList as kubectl writes it, which are split and parsed one by one; a
+// JSON document is decoded item by item. Pods of other nodes are dropped as
+// they are read.
+const (
+	// MaxYAMLDocument is the largest YAML document parsed whole.
+	MaxYAMLDocument = 16 << 20
+	// MaxDocument is the largest document read at all.
+	MaxDocument = 512 << 20
+)
+
 // LoadManifests reads pods from path: a file, a directory (its *.yaml,
 // *.yml and *.json files, not recursive) or "-" for stdin. Objects of other
-// kinds are skipped; finding no pod at all is an error.
-func LoadManifests(path string, stdin io.Reader) (*Index, error) {
+// kinds are skipped; finding no pod at all is an error. With node set, the
+// pods bound to other nodes are dropped while reading (the containers of
+// this node can only be theirs); if every pod is bound elsewhere the error
+// names the nodes found, for a wrong --node-name.
+func LoadManifests(path string, stdin io.Reader, node string) (*Index, error) {
 	var pods []*corev1.Pod
+	f := &nodeFilter{node: node, others: map[string]int{}}
 	add := func(name string, r io.Reader) error {
-		got, err := parseStream(r)
+		got, err := parseStream(r, f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -48,10 +64,74 @@ func LoadManifests(path string, stdin io.Reader) (*Index, error) {
 			}
 		}
 	}
+	if len(pods) == 0 && len(f.others) > 0 {
+		return nil, fmt.Errorf("%s: no Pod of node %q (found pods of %s): set --node-name", path, node, f.summary())
+	}
 	if len(pods) == 0 {
 		return nil, fmt.Errorf("%s: no Pod found (want a Pod, PodList or List)", path)
 	}
 	return NewIndex(expect.OriginManifest, pods), nil
+}
+
+// nodeFilter keeps the pods of one node (all when node is empty) and
+// counts the others by node.
+type nodeFilter struct {
+	node   string
+	others map[string]int
+}
+
+// keep decides from a pod's spec.nodeName alone, before decoding the rest.
+// An unbound pod (a static pod's manifest) is kept.
+func (f *nodeFilter) keep(raw []byte) bool {
+	if f == nil || f.node == "" {
+		return true
+	}
+	var p struct {
+		Spec struct {
+			NodeName string `json:"nodeName"`
+		} `json:"spec"`
+	}
+	if json.Unmarshal(raw, &p) != nil || p.Spec.NodeName == "" || p.Spec.NodeName == f.node {
+		return true // a malformed pod is kept, to fail its strict decoding
+	}
+	f.others[p.Spec.NodeName]++
+	return false
+}
+
+// keepYAML decides from the text of a pod item as kubectl writes it
+// (spec.nodeName is the only key at that depth named so), before paying
+// for a YAML parse; an item it cannot tell about is kept for keep.
+func (f *nodeFilter) keepYAML(item []byte) bool {
+	if f == nil || f.node == "" {
+		return true
+	}
+	const key = "\n    nodeName: "
+	i := bytes.Index(item, []byte(key))
+	if i < 0 {
+		return true
+	}
+	rest := item[i+len(key):]
+	if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	node := string(bytes.Trim(bytes.TrimSpace(rest), `"'`))
+	if node == "" || node == f.node {
+		return true
+	}
+	f.others[node]++
+	return false
+}
+
+func (f *nodeFilter) summary() string {
+	nodes := make([]string, 0, len(f.others))
+	for n := range f.others {
+		nodes = append(nodes, n)
+	}
+	sort.Strings(nodes)
+	if len(nodes) > 5 {
+		nodes = append(nodes[:5], fmt.Sprintf("and %d more", len(nodes)-5))
+	}
+	return strings.Join(nodes, ", ")
 }
 
 func readFile(name string, add func(string, io.Reader) error) error {
@@ -97,8 +177,8 @@ type typeMeta struct {
 
 // parseStream splits multi-document YAML (JSON is valid YAML) and decodes
 // every Pod, including the items of List and PodList.
-func parseStream(r io.Reader) ([]*corev1.Pod, error) {
-	docs := utilyaml.NewYAMLReader(bufio.NewReader(r))
+func parseStream(r io.Reader, f *nodeFilter) ([]*corev1.Pod, error) {
+	docs := utilyaml.NewYAMLReader(bufio.NewReader(io.LimitReader(r, MaxDocument+1)))
 	var pods []*corev1.Pod
 	for n := 1; ; n++ {
 		doc, err := docs.Read()
@@ -108,14 +188,10 @@ func parseStream(r io.Reader) ([]*corev1.Pod, error) {
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", n, err)
 		}
-		if len(bytes.TrimSpace(doc)) == 0 {
-			continue
+		if len(doc) > MaxDocument {
+			return nil, fmt.Errorf("document %d: larger than %d MiB", n, MaxDocument>>20)
 		}
-		raw, err := yaml.YAMLToJSON(doc)
-		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", n, err)
-		}
-		got, err := decodeObject(raw)
+		got, err := parseDocument(doc, f)
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", n, err)
 		}
@@ -123,7 +199,108 @@ func parseStream(r io.Reader) ([]*corev1.Pod, error) {
 	}
 }
 
-func decodeObject(raw []byte) ([]*corev1.Pod, error) {
+// parseDocument decodes one document: JSON as it is, a kubectl-style YAML
+// list item by item, other YAML whole (up to MaxYAMLDocument).
+func parseDocument(doc []byte, f *nodeFilter) ([]*corev1.Pod, error) {
+	trimmed := bytes.TrimSpace(doc)
+	switch {
+	case len(trimmed) == 0:
+		return nil, nil
+	case trimmed[0] == '{':
+		return decodeObject(trimmed, f)
+	}
+	var pods []*corev1.Pod
+	n := 0
+	split, err := yamlListItems(doc, func(item []byte) error {
+		n++
+		if !f.keepYAML(item) {
+			return nil
+		}
+		raw, err := yaml.YAMLToJSON(item)
+		if err == nil {
+			var got []*corev1.Pod
+			if got, err = decodeObject(raw, f); err == nil {
+				pods = append(pods, got...)
+				return nil
+			}
+		}
+		return fmt.Errorf("item %d: %w", n-1, err)
+	})
+	if split {
+		return pods, err
+	}
+	if len(doc) > MaxYAMLDocument {
+		return nil, fmt.Errorf("a YAML document of %d MiB is more than rtaudit parses whole (%d MiB): give it as JSON (kubectl get pods -o json) or as a list", len(doc)>>20, MaxYAMLDocument>>20)
+	}
+	raw, err := yaml.YAMLToJSON(doc)
+	if err != nil {
+		return nil, err
+	}
+	return decodeObject(raw, f)
+}
+
+// yamlListItems calls fn with each item of a large List or PodList
+// written as kubectl writes it (top-level "kind: List" or "kind: PodList"
+// and an "items:" sequence whose entries start with "- " in column 0), one
+// YAML document per item, without copying the list. Small documents and any
+// other shape are not split (ok false, fn never called).
+func yamlListItems(doc []byte, fn func(item []byte) error) (ok bool, err error) {
+	if len(doc) < 1<<20 || !isKubectlList(doc) {
+		return false, nil
+	}
+	start := bytes.Index(doc, []byte("\nitems:\n"))
+	if bytes.HasPrefix(doc, []byte("items:\n")) {
+		start = -1
+	} else if start < 0 {
+		return false, nil
+	}
+	rest := doc[start+len("\nitems:\n"):]
+	var item []byte // reused: one item at a time
+	for len(rest) > 0 {
+		end := bytes.IndexByte(rest, '\n') + 1
+		if end == 0 {
+			end = len(rest)
+		}
+		l := rest[:end]
+		rest = rest[end:]
+		switch {
+		case bytes.HasPrefix(l, []byte("- ")):
+			if err := flush(item, fn); err != nil {
+				return true, err
+			}
+			item = append(append(item[:0], "  "...), l[2:]...)
+		case bytes.HasPrefix(l, []byte("  ")) && len(item) > 0:
+			item = append(item, l...)
+		case len(bytes.TrimSpace(l)) == 0 || bytes.HasPrefix(l, []byte("#")):
+		default: // the list's own keys after items: (kind:, metadata:)
+			if err := flush(item, fn); err != nil {
+				return true, err
+			}
+			item = item[:0]
+		}
+	}
+	return true, flush(item, fn)
+}
+
+func flush(item []byte, fn func([]byte) error) error {
+	if len(item) == 0 {
+		return nil
+	}
+	return fn(item)
+}
+
+// isKubectlList reports whether doc has a top-level kind of List or
+// PodList (kubectl writes it after the items).
+func isKubectlList(doc []byte) bool {
+	for _, k := range []string{"kind: List\n", "kind: PodList\n"} {
+		if bytes.HasPrefix(doc, []byte(k)) || bytes.Contains(doc, []byte("\n"+k)) {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeObject(raw []byte, f *nodeFilter) ([]*corev1.Pod, error) {
 	if string(bytes.TrimSpace(raw)) == "null" {
 		return nil, nil
 	}
@@ -133,6 +310,9 @@ func decodeObject(raw []byte) ([]*corev1.Pod, error) {
 	}
 	switch tm.Kind {
 	case "Pod":
+		if !f.keep(raw) {
+			return nil, nil
+		}
 		var p corev1.Pod
 		if err := strictPod(raw, &p); err != nil {
 			return nil, err
@@ -141,7 +321,7 @@ func decodeObject(raw []byte) ([]*corev1.Pod, error) {
 	case "List", "PodList":
 		var pods []*corev1.Pod
 		for i, item := range tm.Items {
-			got, err := decodeObject(item)
+			got, err := decodeObject(item, f)
 			if err != nil {
 				return nil, fmt.Errorf("item %d: %w", i, err)
 			}

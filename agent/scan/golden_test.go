@@ -55,7 +55,7 @@ func load(t *testing.T, name string) *captured {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pods, err := declared.LoadManifests(filepath.Join(dir, "pods.yaml"), nil)
+	pods, err := declared.LoadManifests(filepath.Join(dir, "pods.yaml"), nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -234,7 +234,7 @@ func captureOne(t *testing.T, lab *harness.Lab, sc captureScenario) {
 // other labs' on this host, are not compared.)
 func checkReplay(t *testing.T, lab *harness.Lab, dir string, capture *critest.Capture, pids []int) {
 	t.Helper()
-	pods, err := declared.LoadManifests(filepath.Join(dir, "pods.yaml"), nil)
+	pods, err := declared.LoadManifests(filepath.Join(dir, "pods.yaml"), nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

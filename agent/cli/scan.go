@@ -136,7 +136,7 @@ func podLabels(src declared.Source, r *scan.Report) func(namespace, pod string) 
 func (o *scanOptions) source(ctx context.Context, s Streams) (declared.Source, error) {
 	switch {
 	case o.pods != "":
-		return declared.LoadManifests(o.pods, s.In)
+		return declared.LoadManifests(o.pods, s.In, declared.NodeName(o.node))
 	case o.kubeconfig != "" || o.kubeContext != "":
 		return declared.LoadKubeAPI(ctx, o.kubeAPI())
 	}

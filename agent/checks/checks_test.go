@@ -369,17 +369,6 @@ func unmasked(ms []probes.Mount) []probes.Mount {
 	})
 }
 
-// setMount replaces the mount at a mount point (or appends m).
-func setMount(p *probes.Process, m probes.Mount) {
-	for i := range p.Mounts {
-		if p.Mounts[i].MountPoint == m.MountPoint {
-			p.Mounts[i] = m
-			return
-		}
-	}
-	p.Mounts = append(p.Mounts, m)
-}
-
 // hostMount is a mount of the host's root filesystem at root.
 func hostMount(id int, root, point string, ro bool) probes.Mount {
 	m := hostRoot

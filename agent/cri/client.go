@@ -157,7 +157,7 @@ func (c *Client) version(ctx context.Context, cand candidate) error {
 		return explain("Version", cand.socket, c.timeout, err)
 	}
 	if v.GetRuntimeName() == "" {
-		return fmt.Errorf("Version on %s: %w: the answer names no runtime", cand.socket, ErrNotCRI)
+		return fmt.Errorf("the Version call on %s: %w: the answer names no runtime", cand.socket, ErrNotCRI)
 	}
 	c.info = Info{
 		Name:       v.GetRuntimeName(),

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -168,6 +167,3 @@ func (a *Agent) notReady() string {
 	}
 	return ""
 }
-
-// errStopped means the context ended.
-var errStopped = errors.New("stopped")

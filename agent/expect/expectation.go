@@ -324,7 +324,8 @@ func criSeccomp(sc *runtimeapi.LinuxContainerSecurityContext) SeccompProfile {
 		}
 		return SeccompProfile{Type: SeccompUnconfined}
 	}
-	path := sc.GetSeccompProfilePath() //nolint:staticcheck // older kubelets send only this
+	//lint:ignore SA1019 older kubelets send only the deprecated path
+	path := sc.GetSeccompProfilePath()
 	switch {
 	case path == "runtime/default" || path == "docker/default":
 		return SeccompProfile{Type: SeccompRuntimeDefault}

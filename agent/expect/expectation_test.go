@@ -349,6 +349,7 @@ func TestFromCRIMatchesFromPod(t *testing.T) {
 	}
 	// The deprecated seccomp path, and a nil config.
 	cfg.Linux.SecurityContext.Seccomp = nil
+	//lint:ignore SA1019 the deprecated field older kubelets send
 	cfg.Linux.SecurityContext.SeccompProfilePath = "localhost/x.json"
 	if s := FromCRI(cfg, nil, d).Seccomp; s != (SeccompProfile{SeccompLocalhost, "x.json"}) {
 		t.Errorf("seccomp path: %v", s)

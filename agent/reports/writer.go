@@ -55,7 +55,7 @@ func ParseMode(s string) (Mode, error) {
 // Default write rate per node.
 const (
 	DefaultLimit rate.Limit = 10
-	DefaultBurst            = 20
+	DefaultBurst int        = 20
 )
 
 // Options configure a Writer.

@@ -79,7 +79,6 @@ func fixture() *scan.Report {
 // the types for field management (v0.2.1 ships no OpenAPI models for
 // them), so the plain object tracker it is.
 func newClientset() *orfake.Clientset {
-	//lint:ignore SA1019 NewClientset fails on these types, see above
 	return orfake.NewSimpleClientset()
 }
 

@@ -194,6 +194,7 @@ func ContainerSecurityContext(pod *corev1.Pod, c *corev1.Container, img ImageUse
 	if sc.Seccomp, err = seccompProfile(pod, c, node); err != nil {
 		return nil, err
 	}
+	//lint:ignore SA1019 the kubelet still sends the deprecated field beside the new one
 	sc.Apparmor, sc.ApparmorProfile = appArmorProfile(pod, c)
 	if sc.RunAsUser == nil {
 		if img.UID != nil {

@@ -4,7 +4,7 @@ BIN     ?= bin/rtaudit
 LAB_DIR ?= /var/tmp/rtaudit-lab
 PKGS    := ./...
 
-.PHONY: all build test test-containerd-v2 e2e e2e-kind unit vet fmt-check setup demo demo-down bench clean
+.PHONY: all build test test-containerd-v2 e2e e2e-kind staticcheck unit vet fmt-check setup demo demo-down bench clean
 
 include test/harness.mk
 include test/cluster.mk
@@ -46,6 +46,17 @@ unit:
 
 vet:
 	$(GO) vet $(PKGS)
+
+## staticcheck: honnef.co/go/tools, built once per machine from the Go
+## module proxy and cached by version.
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK ?= /var/cache/rtaudit/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+$(STATICCHECK):
+	mkdir -p $(dir $(STATICCHECK))
+	cd / && GOBIN=$(dir $(STATICCHECK)) GOFLAGS= GOWORK=off $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) $(PKGS)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

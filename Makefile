@@ -4,7 +4,7 @@ BIN     ?= bin/rtaudit
 LAB_DIR ?= /var/tmp/rtaudit-lab
 PKGS    := ./...
 
-.PHONY: all build test test-containerd-v2 e2e e2e-kind staticcheck unit vet fmt-check setup demo demo-down bench clean
+.PHONY: all build test test-containerd-v2 e2e e2e-kind staticcheck bench-agent unit vet fmt-check setup demo demo-down bench clean
 
 include test/harness.mk
 include test/cluster.mk
@@ -86,6 +86,11 @@ e2e-kind:
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem ./probes/...
 	RTAUDIT_REQUIRE_LAB=1 $(GO) test -run '^$$' -bench Scan -benchmem ./test/integration/
+
+## bench-agent: the agent binary at rest on 110 pods (CPU, memory) and
+## start-to-finding latency; figures in the test log (minutes).
+bench-agent: setup
+	RTAUDIT_REQUIRE_LAB=1 RTAUDIT_AGENT_BENCH=1 $(GO) test -count=1 -v -timeout 30m -run TestAgentAtRest ./test/integration/
 
 clean:
 	rm -rf bin

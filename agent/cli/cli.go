@@ -38,6 +38,7 @@ func commands() []command {
 		{"scan", "audit the containers of this node", runOptions("scan", func() options { return &scanOptions{} })},
 		{"agent", "audit continuously: the DaemonSet mode (metrics, Reports)", runOptions("agent", func() options { return &agentOptions{} })},
 		{"cri-filter", "serve the runtime's read-only calls to the agent (its own container in the DaemonSet)", runOptions("cri-filter", func() options { return &criFilterOptions{} })},
+		{"explain", "one container's fields at every layer, and where they first drift", runExplain},
 		{"checks", "list the checks with their rationale", runChecks},
 		{"version", "print the version", runVersion},
 	}

@@ -33,7 +33,7 @@ func TestUsageErrorsAreOneLineWithExit2(t *testing.T) {
 		{nil, "Usage"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"scan", "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"scan", "-o", "yaml"}, `-o "yaml": want table, wide or json`},
+		{[]string{"scan", "-o", "yaml"}, `-o "yaml": want table, wide, json or sarif`},
 		{[]string{"scan", "--fail-on", "severe"}, `--fail-on "severe"`},
 		{[]string{"scan", "--pods", "x.yaml", "--kubeconfig", "k"}, "exclusive"},
 		{[]string{"scan", "--timeout", "0s"}, "--timeout must be positive"},

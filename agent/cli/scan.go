@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
@@ -22,17 +23,16 @@ type scanOptions struct {
 	failOn                    string
 	showInfo, all             bool
 	namespace, pod, container string
-	defaultCaps               string
-	seccompDefault            bool
 	verbose                   bool
 	waivers                   string
 	showWaived                bool
+	noColor                   bool
 }
 
 func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	o.nodeOptions.AddFlags(fs)
 	fs.StringVar(&o.pods, "pods", "", "declared pods: a manifest file, a directory of them, or - for stdin (Pod, PodList, List; YAML or JSON)")
-	fs.StringVar(&o.output, "o", "table", "output: table, wide or json")
+	fs.StringVar(&o.output, "o", "table", "output: table, wide, json or sarif (SARIF 2.1.0)")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding no waiver accepts is at or above this severity (critical, high, medium, low, info)")
 	fs.BoolVar(&o.showInfo, "show-info", false, "show info findings (drift toward less privilege)")
 	fs.BoolVar(&o.all, "all", false, "also audit exited containers (their CRI and OCI layers)")
@@ -42,13 +42,14 @@ func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.verbose, "v", false, "log debug lines to stderr")
 	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver and ClusterWaiver objects (YAML or JSON) accepting known findings: they stay in the report, marked, and --fail-on ignores them")
 	fs.BoolVar(&o.showWaived, "show-waived", false, "show waived findings in the table, with their waiver (JSON always has them)")
+	fs.BoolVar(&o.noColor, "no-color", false, "no colours in the table, even on a terminal (also: NO_COLOR set)")
 }
 
 func (o *scanOptions) Validate() error {
 	switch o.output {
-	case "table", "wide", "json":
+	case "table", "wide", "json", "sarif":
 	default:
-		return usagef("-o %q: want table, wide or json", o.output)
+		return usagef("-o %q: want table, wide, json or sarif", o.output)
 	}
 	if o.failOn != "" && !checks.Severity(o.failOn).Valid() {
 		return usagef("--fail-on %q: want critical, high, medium, low or info", o.failOn)
@@ -95,8 +96,13 @@ func (o *scanOptions) finish(r *scan.Report, s Streams) (int, error) {
 	switch o.output {
 	case "json":
 		err = report.JSON(s.Out, r)
+	case "sarif":
+		err = report.SARIF(s.Out, r, report.SARIFOptions{ToolVersion: version(), Manifest: o.pods, ManifestFile: isFile(o.pods)})
 	default:
-		err = report.Table(s.Out, r, report.TableOptions{ShowInfo: o.showInfo, Wide: o.output == "wide", ShowWaived: o.showWaived})
+		err = report.Table(s.Out, r, report.TableOptions{
+			ShowInfo: o.showInfo, Wide: o.output == "wide", ShowWaived: o.showWaived,
+			Color: useColor(s.Out, o.noColor, os.Getenv),
+		})
 	}
 	if err != nil {
 		return ExitError, err
@@ -108,6 +114,16 @@ func (o *scanOptions) finish(r *scan.Report, s Streams) (int, error) {
 		return ExitFindings, nil
 	}
 	return ExitClean, nil
+}
+
+// isFile says whether path names a regular file (a --pods manifest that
+// SARIF can point at), not a directory or stdin.
+func isFile(path string) bool {
+	if path == "" || path == "-" {
+		return false
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }
 
 // podLabels gives waiver.Apply the labels of the pods the declared source

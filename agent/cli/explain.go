@@ -1,0 +1,226 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rtaudit/rtaudit/agent/cri"
+	"github.com/rtaudit/rtaudit/agent/report"
+	"github.com/rtaudit/rtaudit/agent/scan"
+	"github.com/rtaudit/rtaudit/agent/waiver"
+	"github.com/rtaudit/rtaudit/probes"
+)
+
+// explainOptions are the flags and the argument of `rtaudit explain
+// NAMESPACE/POD[/CONTAINER]`: one container, every field that matters, at
+// every layer.
+type explainOptions struct {
+	nodeOptions
+	pods, output, waivers string
+	all, noColor, verbose bool
+	// namespace, pod and container are the argument; container may be
+	// empty when the pod has one.
+	namespace, pod, container string
+}
+
+func (o *explainOptions) AddFlags(fs *flag.FlagSet) {
+	o.nodeOptions.AddFlags(fs)
+	fs.StringVar(&o.pods, "pods", "", "declared pods: a manifest file, a directory of them, or - for stdin (Pod, PodList, List; YAML or JSON)")
+	fs.StringVar(&o.output, "o", "table", "output: table or json")
+	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver and ClusterWaiver objects: waived findings are marked")
+	fs.BoolVar(&o.all, "all", false, "also consider exited containers")
+	fs.BoolVar(&o.noColor, "no-color", false, "no colours, even on a terminal (also: NO_COLOR set)")
+	fs.BoolVar(&o.verbose, "v", false, "log debug lines to stderr")
+}
+
+// setArg reads NAMESPACE/POD[/CONTAINER].
+func (o *explainOptions) setArg(args []string) error {
+	if len(args) != 1 {
+		return usagef("want one NAMESPACE/POD[/CONTAINER] argument, got %d", len(args))
+	}
+	parts := strings.Split(args[0], "/")
+	if len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
+		return usagef("%q: want NAMESPACE/POD or NAMESPACE/POD/CONTAINER", args[0])
+	}
+	o.namespace, o.pod = parts[0], parts[1]
+	if len(parts) == 3 {
+		o.container = parts[2]
+	}
+	return nil
+}
+
+func (o *explainOptions) Validate() error {
+	if o.output != "table" && o.output != "json" {
+		return usagef("-o %q: want table or json", o.output)
+	}
+	if o.pods != "" && (o.kubeconfig != "" || o.kubeContext != "") {
+		return usagef("--pods and --kubeconfig are exclusive: pick one declared source")
+	}
+	return o.nodeOptions.Validate()
+}
+
+// runExplain parses flags anywhere around the one argument.
+func runExplain(ctx context.Context, args []string, s Streams) (int, error) {
+	o := &explainOptions{}
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	o.AddFlags(fs)
+	rest, err := parseInterspersed(fs, args, s, "NAMESPACE/POD[/CONTAINER]")
+	if err != nil {
+		return ExitError, err
+	}
+	if err := o.setArg(rest); err != nil {
+		return ExitError, err
+	}
+	if err := o.Validate(); err != nil {
+		return ExitError, err
+	}
+	return o.Run(ctx, s)
+}
+
+// parseInterspersed parses flags before and after positional arguments
+// (flag stops at the first one) and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string, s Streams, argsUsage string) ([]string, error) {
+	fs.SetOutput(io.Discard) // errors are reported in one line by Main
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(s.Err)
+				fmt.Fprintf(s.Err, "Usage: rtaudit %s [flags] %s\n", fs.Name(), argsUsage)
+				fs.PrintDefaults()
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {
+	level := slog.LevelWarn
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: level}))
+	so := o.scanOptions()
+	so.All, so.Logger = o.all, log
+	so.Filter = scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container}
+	var ws []waiver.Waiver
+	var err error
+	if o.waivers != "" {
+		if ws, err = waiver.Load(o.waivers); err != nil {
+			return ExitError, fmt.Errorf("--waivers: %w", err)
+		}
+	}
+	src := &scanOptions{nodeOptions: o.nodeOptions, pods: o.pods}
+	if so.Declared, err = src.source(ctx, s); err != nil {
+		return ExitError, err
+	}
+	fsys, err := probes.NewFS(so.ProcRoot)
+	if err != nil {
+		return ExitError, err
+	}
+	so.Runtime.Logger = log
+	rt, err := cri.Dial(ctx, so.Runtime)
+	if err != nil {
+		return ExitError, err
+	}
+	defer rt.Close()
+
+	// The findings: a scan of this pod (or container) only.
+	r, err := scan.NewScanner(rt, fsys, so).Scan(ctx)
+	if err != nil {
+		return ExitError, err
+	}
+	if len(ws) > 0 {
+		waiver.Apply(r, ws, podLabels(so.Declared, r), time.Now())
+	}
+	target, err := o.pick(r)
+	if err != nil {
+		return ExitError, err
+	}
+	// The values of every layer. scan.Scanner does not return the facts
+	// it judged yet: they are collected again, right after the scan.
+	subj, pod, err := collectSubject(ctx, rt, fsys, so, target)
+	if err != nil {
+		return ExitError, err
+	}
+	e := explanation(subj, pod, r, target)
+	e.Notes = append(e.Notes, "the values were read right after the scan that made the findings: a process may have come or gone in between")
+	if o.output == "json" {
+		err = report.ExplainJSON(s.Out, e)
+	} else {
+		err = report.Explain(s.Out, e, report.ExplainOptions{Color: useColor(s.Out, o.noColor, os.Getenv)})
+	}
+	if err != nil {
+		return ExitError, err
+	}
+	return ExitClean, nil
+}
+
+// pick finds the container to explain among those the filtered scan
+// audited: the one named, else the pod's only one. A pod with several
+// (and no container named) is a usage error that lists them.
+func (o *explainOptions) pick(r *scan.Report) (scan.ContainerSummary, error) {
+	ref := o.namespace + "/" + o.pod
+	var found []scan.ContainerSummary
+	var names []string
+	for _, c := range r.Containers {
+		if c.Namespace != o.namespace || c.Pod != o.pod || (o.container != "" && c.Container != o.container) {
+			continue
+		}
+		found = append(found, c)
+		if !slices.Contains(names, c.Container) {
+			names = append(names, c.Container)
+		}
+	}
+	switch {
+	case len(names) == 1:
+		// The same name twice is a restarted container (--all): the
+		// running one, else the first listed.
+		for _, c := range found {
+			if c.State == "running" {
+				return c, nil
+			}
+		}
+		return found[0], nil
+	case len(names) > 1:
+		slices.Sort(names)
+		for i, n := range names {
+			names[i] = report.Inert(n)
+		}
+		return scan.ContainerSummary{}, usagef("pod %s has %d containers (%s): name one, e.g. rtaudit explain %s/%s",
+			report.Inert(ref), len(names), strings.Join(names, ", "), report.Inert(ref), names[0])
+	}
+	for _, e := range r.Errors {
+		if e.Namespace == o.namespace && e.Pod == o.pod && (o.container == "" || e.Container == o.container) {
+			return scan.ContainerSummary{}, fmt.Errorf("%s/%s could not be audited: %s", report.Inert(ref), report.Inert(e.Container), report.Inert(e.Error))
+		}
+	}
+	for _, g := range r.Gone {
+		if g.Namespace == o.namespace && g.Pod == o.pod && (o.container == "" || g.Container == o.container) {
+			return scan.ContainerSummary{}, fmt.Errorf("%s/%s exited during the scan", report.Inert(ref), report.Inert(g.Container))
+		}
+	}
+	what := "pod " + ref
+	if o.container != "" {
+		what = "container " + ref + "/" + o.container
+	}
+	hint := ""
+	if !o.all {
+		hint = " (--all includes exited containers)"
+	}
+	return scan.ContainerSummary{}, fmt.Errorf("no %s on this node%s", report.Inert(what), hint)
+}

@@ -69,7 +69,16 @@ func evalCapabilities(s *Subject) []Finding {
 // should not; else the first that lacks one (info); else, for a non-root
 // process, the capabilities the spec added that it cannot use (info).
 func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet) []Finding {
-	want := expect.ProcessCapsOf(set, procRoot(p))
+	if s.inNestedUserNS(p) {
+		// Its sets are its own user namespace's (full, after unshare -r):
+		// in the container's it holds none. Only the bounding set, which
+		// unshare cannot widen, is the container's to judge.
+		if extra := p.Caps.Bounding &^ set; extra != 0 {
+			return []Finding{capsDiff(s, LayerProcess, p, "CapBnd", set, p.Caps.Bounding, set)}
+		}
+		return nil
+	}
+	want := expect.ProcessCapsOf(set, s.procRoot(p))
 	sets := []struct {
 		name      string
 		want, got probes.CapSet
@@ -92,10 +101,10 @@ func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet) []Find
 			return []Finding{capsDiff(s, LayerProcess, p, c.name, c.want, c.got, set)}
 		}
 	}
-	if unused := added &^ p.Caps.Effective; !procRoot(p) && unused != 0 {
+	if unused := added &^ p.Caps.Effective; !s.procRoot(p) && unused != 0 {
 		return []Finding{s.finding(capsCheck, Info, LayerProcess, p.PID, "CapEff", hexCaps(added), hexCaps(p.Caps.Effective),
 			fmt.Sprintf("%s does not have the added %s in effect: it runs as non-root UID %s%s, so added capabilities stay in the bounding set only (Kubernetes sets no ambient capabilities)",
-				where(LayerProcess, p), unused, procUIDs(p), idsNote(procUIDs(p), p.UIDMap)))}
+				where(LayerProcess, p), unused, s.procUIDs(p), idsNote(s.procUIDs(p), s.uidMap(p))))}
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ func init() {
 }
 
 func evalRunAsGroup(s *Subject) []Finding {
-	fd := idField(RunAsGroup, "run_as_group", "process.user.gid", "Gid", "group", High, gidMap)
+	fd := idField(RunAsGroup, "run_as_group", "process.user.gid", "Gid", "group", High, s.gidMap)
 	var declared, cri opt[ids]
 	if b := s.baseline(); b != nil && b.GID != nil {
 		declared = some(same(*b.GID))
@@ -26,6 +26,6 @@ func evalRunAsGroup(s *Subject) []Finding {
 	}
 	oci := ociGID(s.OCI)
 	return fd.run(s, declared, cri, opt[ids]{same(oci.v), oci.ok}, func(p *probes.Process) opt[ids] {
-		return some(procGIDs(p))
+		return some(s.procGIDs(p))
 	})
 }

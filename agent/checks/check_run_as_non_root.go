@@ -37,9 +37,9 @@ func evalRunAsNonRoot(s *Subject) []Finding {
 		if p == nil {
 			continue
 		}
-		if u := procUIDs(p); u.has(0) {
+		if u := s.procUIDs(p); u.has(0) {
 			fs = append(fs, s.finding(id, Critical, LayerProcess, p.PID, "Uid", want, u.String(),
-				fmt.Sprintf("%s runs as root, uid %s%s, although %s sets runAsNonRoot", where(LayerProcess, p), u, idsNote(u, p.UIDMap), s.source())))
+				fmt.Sprintf("%s runs as root, uid %s%s, although %s sets runAsNonRoot", where(LayerProcess, p), u, idsNote(u, s.uidMap(p)), s.source())))
 		}
 	}
 	return fs

@@ -18,7 +18,7 @@ func init() {
 }
 
 func evalRunAsUser(s *Subject) []Finding {
-	fd := idField(RunAsUser, "run_as_user", "process.user.uid", "Uid", "user", Critical, uidMap)
+	fd := idField(RunAsUser, "run_as_user", "process.user.uid", "Uid", "user", Critical, s.uidMap)
 	var declared, cri opt[ids]
 	if b := s.baseline(); b != nil && b.UID != nil {
 		declared = some(same(*b.UID))
@@ -28,7 +28,7 @@ func evalRunAsUser(s *Subject) []Finding {
 	}
 	oci := ociUID(s.OCI)
 	return fd.run(s, declared, cri, opt[ids]{same(oci.v), oci.ok}, func(p *probes.Process) opt[ids] {
-		return some(procUIDs(p))
+		return some(s.procUIDs(p))
 	})
 }
 
@@ -55,5 +55,3 @@ func idField(check ID, cri, oci, proc, what string, rootSev Severity, maps func(
 
 func same(id int64) ids { return ids{id, id, id, id} }
 
-func uidMap(p *probes.Process) []probes.IDMapping { return p.UIDMap }
-func gidMap(p *probes.Process) []probes.IDMapping { return p.GIDMap }

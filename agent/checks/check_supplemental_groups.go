@@ -77,7 +77,7 @@ func evalSupplementalGroups(s *Subject) []Finding {
 		if p == nil {
 			continue
 		}
-		if f, bad := groupsDiff(s, LayerProcess, p, "Groups", declared, procGroups(p), allowed); bad {
+		if f, bad := groupsDiff(s, LayerProcess, p, "Groups", declared, s.procGroups(p), allowed); bad {
 			fs = append(fs, f)
 		}
 	}
@@ -111,7 +111,7 @@ func groupsDiff(s *Subject, layer Layer, p *probes.Process, name string, require
 	pid := 0
 	var maps []probes.IDMapping
 	if p != nil {
-		pid, maps = p.PID, p.GIDMap
+		pid, maps = p.PID, s.gidMap(p)
 	}
 	switch {
 	case len(extra) > 0:

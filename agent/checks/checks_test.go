@@ -28,6 +28,19 @@ type fixture struct {
 // that check) and subjects that fail. TestEveryCheckHasFixtures makes sure
 // no registered check lacks either.
 var fixtures = map[ID]struct{ pass, fail []fixture }{
+	NestedNamespaces: {
+		pass: []fixture{
+			{name: "every process in the container's namespaces"},
+			{name: "a shared-pid sidecar's process: same namespaces", mut: func(t *testing.T, s *Subject) {
+				s.Processes = append(s.Processes, proc(4300, "sidecar"))
+			}},
+		},
+		fail: []fixture{
+			{name: "unshare -r: a user namespace below the container's", mut: func(t *testing.T, s *Subject) {
+				s.Processes = append(s.Processes, nestedUserNS(4300))
+			}, layer: LayerProcess, severity: Low, pid: 4300},
+		},
+	},
 	"run-as-user": {
 		pass: []fixture{
 			{name: "as declared"},
@@ -474,7 +487,7 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"capabilities", "host-ipc", "host-mounts", "host-network", "host-pid", "host-users", "no-new-privs", "privileged",
+	want := []string{"capabilities", "host-ipc", "host-mounts", "host-network", "host-pid", "host-users", "nested-namespaces", "no-new-privs", "privileged",
 		"proc-mount", "readonly-rootfs", "run-as-group", "run-as-non-root", "run-as-user", "seccomp", "supplemental-groups", "undeclared-container"}
 	var got []string
 	for _, c := range All() {
@@ -931,5 +944,61 @@ func TestUndeclaredGroup(t *testing.T) {
 	f = UndeclaredGroup(HiddenGroup{Namespaces: []string{"host namespaces"}, Processes: procs[:1], Task: task})
 	if f.ContainerID != "t1" || !strings.Contains(f.Message, `containerd namespace "default"`) {
 		t.Errorf("task: %+v", f)
+	}
+}
+
+// nestedUserNS is a uid-1000 process of the container that ran unshare -r:
+// root with every capability in a user namespace of its own, whose
+// uid_map maps its 0 to the host's (and container's) 1000.
+func nestedUserNS(pid int) *probes.Process {
+	p := proc(pid, "unshare")
+	p.Namespaces[probes.NSUser] = 4026533999
+	p.UIDMap = []probes.IDMapping{{Inside: 0, Outside: 1000, Length: 1}}
+	p.GIDMap = []probes.IDMapping{{Inside: 0, Outside: 3000, Length: 1}}
+	all := probes.CapSet(0x1ffffffffff)
+	p.Caps = probes.Capabilities{Effective: all, Permitted: all, Bounding: 0}
+	p.NoNewPrivs = true
+	return p
+}
+
+// TestNestedUserNamespaceIsNoDrift: a process in a user namespace nested
+// below the container's is judged in the container's terms: its IDs are
+// the container's 1000, its full capability sets count only inside its
+// own namespace; only the nesting is reported, low.
+func TestNestedUserNamespaceIsNoDrift(t *testing.T) {
+	s := good(t)
+	s.InitPID = 4242
+	n := nestedUserNS(4300)
+	n.Caps.Bounding = s.Processes[0].Caps.Bounding
+	s.Processes = append(s.Processes, n)
+	fs := Evaluate(s)
+	expectFindings(t, fs, want{NestedNamespaces, LayerProcess, Low, 4300, "namespaces"})
+	if len(fs) == 1 && !strings.Contains(fs[0].Message, "uid 1000") {
+		t.Errorf("message %q does not give the container's uid 1000", fs[0].Message)
+	}
+
+	// A real escalation inside one is still caught: host root.
+	esc := nestedUserNS(4400)
+	esc.Namespaces[probes.NSUser] = 4026534000
+	esc.UID = probes.IDs{0, 0, 0, 0}
+	esc.UIDMap = []probes.IDMapping{{Inside: 0, Outside: 0, Length: 1}}
+	esc.Caps.Bounding = s.Processes[0].Caps.Bounding
+	s.Processes = append(s.Processes, esc)
+	found := false
+	for _, f := range Evaluate(s) {
+		if f.PID == 4400 && (f.Check == RunAsUser || f.Check == RunAsNonRoot) && f.Severity == Critical && f.Actual == "0" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("a host-root process in a nested user namespace is not a critical run-as-user finding: %+v", Evaluate(s))
+	}
+
+	// Its bounding set is the container's to judge.
+	wide := nestedUserNS(4500)
+	wide.Caps.Bounding = 0x1ffffffffff
+	s.Processes = []*probes.Process{s.Processes[0], wide}
+	if fs := Evaluate(s); !slices.ContainsFunc(fs, func(f Finding) bool { return f.PID == 4500 && f.Check == Capabilities && f.Field == "CapBnd" }) {
+		t.Errorf("a nested process with a wider bounding set is not a capabilities finding: %+v", fs)
 	}
 }

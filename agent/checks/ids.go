@@ -13,6 +13,7 @@ const (
 	HostNetwork         ID = "host-network"
 	HostPID             ID = "host-pid"
 	HostUsers           ID = "host-users"
+	NestedNamespaces    ID = "nested-namespaces"
 	NoNewPrivs          ID = "no-new-privs"
 	Privileged          ID = "privileged"
 	ProcMount           ID = "proc-mount"

@@ -10,8 +10,11 @@ import (
 
 // Readers of a probed process. /proc shows IDs as the reader (the host)
 // sees them; the pod spec speaks of IDs inside the container's user
-// namespace, so a process's IDs are mapped back through its own
-// uid_map/gid_map (identity when it has none, i.e. hostUsers).
+// namespace, so a process's IDs are mapped back through the container's
+// uid_map/gid_map (identity when it has none, i.e. hostUsers): its own,
+// unless it runs in a user namespace nested below the container's
+// (unshare -r, a browser's sandbox), whose root is no root of the
+// container.
 
 // overflowID is what the kernel shows for an ID with no mapping.
 const overflowID = 65534
@@ -110,17 +113,18 @@ func (v ids) String() string {
 	return fmt.Sprintf("%d %d %d %d", v[0], v[1], v[2], v[3])
 }
 
-func procUIDs(p *probes.Process) ids { return insideIDs(p.UID, p.UIDMap) }
-func procGIDs(p *probes.Process) ids { return insideIDs(p.GID, p.GIDMap) }
+func (s *Subject) procUIDs(p *probes.Process) ids { return insideIDs(p.UID, s.uidMap(p)) }
+func (s *Subject) procGIDs(p *probes.Process) ids { return insideIDs(p.GID, s.gidMap(p)) }
 
-// procRoot reports whether the process's effective UID is root inside its
-// user namespace, which decides what its capability sets should hold.
-func procRoot(p *probes.Process) bool { return procUIDs(p)[probes.Effective] == 0 }
+// procRoot reports whether the process's effective UID is root in the
+// container's user namespace, which decides what its capability sets
+// should hold.
+func (s *Subject) procRoot(p *probes.Process) bool { return s.procUIDs(p)[probes.Effective] == 0 }
 
-func procGroups(p *probes.Process) []int64 {
+func (s *Subject) procGroups(p *probes.Process) []int64 {
 	out := make([]int64, 0, len(p.Groups))
 	for _, g := range p.Groups {
-		out = append(out, int64(inside(g, p.GIDMap)))
+		out = append(out, int64(inside(g, s.gidMap(p))))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -129,6 +133,9 @@ func procGroups(p *probes.Process) []int64 {
 // procHostNamespace says whether the process shares the host's namespace
 // of that kind; unknown when either inode is missing.
 func procHostNamespace(s *Subject, p *probes.Process, kind probes.NSKind) opt[bool] {
+	if slices.Contains(s.nested(p), kind) {
+		p = s.init() // a namespace nested below the container's: the container's decides
+	}
 	got, ok1 := p.Namespaces[kind]
 	host, ok2 := s.Host[kind]
 	if !ok1 || !ok2 {
@@ -145,4 +152,64 @@ func procSysWritable(p *probes.Process) opt[bool] {
 		}
 	}
 	return opt[bool]{}
+}
+
+// init is the container's init process: the one with InitPID, else the
+// first process known.
+func (s *Subject) init() *probes.Process {
+	var first *probes.Process
+	for _, p := range s.Processes {
+		if p == nil {
+			continue
+		}
+		if p.PID == s.InitPID {
+			return p
+		}
+		if first == nil {
+			first = p
+		}
+	}
+	return first
+}
+
+// nested returns the kinds of p's user and pid namespaces that differ from
+// the container init's and are not the host's: namespaces a process of the
+// container made below the container's own.
+func (s *Subject) nested(p *probes.Process) []probes.NSKind {
+	init := s.init()
+	if init == nil || init == p {
+		return nil
+	}
+	var out []probes.NSKind
+	for _, kind := range []probes.NSKind{probes.NSUser, probes.NSPID} {
+		got, ok1 := p.Namespaces[kind]
+		want, ok2 := init.Namespaces[kind]
+		if ok1 && ok2 && got != want && got != s.Host[kind] {
+			out = append(out, kind)
+		}
+	}
+	return out
+}
+
+// inNestedUserNS reports whether p runs in a user namespace below the
+// container's: its capabilities are its own namespace's, none of the
+// container's.
+func (s *Subject) inNestedUserNS(p *probes.Process) bool {
+	return slices.Contains(s.nested(p), probes.NSUser)
+}
+
+// uidMap and gidMap are the maps that translate p's host IDs into the
+// container's user namespace.
+func (s *Subject) uidMap(p *probes.Process) []probes.IDMapping {
+	if s.inNestedUserNS(p) {
+		return s.init().UIDMap
+	}
+	return p.UIDMap
+}
+
+func (s *Subject) gidMap(p *probes.Process) []probes.IDMapping {
+	if s.inNestedUserNS(p) {
+		return s.init().GIDMap
+	}
+	return p.GIDMap
 }

@@ -34,8 +34,12 @@ type Subject struct {
 	SandboxNamespaces *runtimeapi.NamespaceOption
 	// OCI is the runtime spec the runtime generated; may be nil.
 	OCI *specs.Spec
-	// Processes are every live process of the container.
+	// Processes are every live process of the container; InitPID is the
+	// container's init among them (the runtime's PID): its user
+	// namespace is the container's, by which every process's IDs and
+	// capabilities are judged.
 	Processes []*probes.Process
+	InitPID   int
 	// Host are the host's namespace inodes (those of PID 1), the
 	// reference for host-network, host-pid, host-ipc and host-users.
 	Host probes.Namespaces

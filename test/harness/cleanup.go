@@ -17,10 +17,10 @@ import (
 )
 
 // Stop removes every pod through CRI, stops containerd, kills the shims and
-// containers of this instance only (matched by its socket and runc root),
-// unmounts what is left under Dir, deletes the CNI bridge and the cgroup
-// parent, and removes Dir unless KeepDir. It is idempotent and safe to call
-// from t.Cleanup and a signal handler at once.
+// containers of this instance only (matched by its socket and its runc and
+// crun roots), unmounts what is left under Dir, deletes the CNI bridge and
+// the cgroup parent, and removes Dir unless KeepDir. It is idempotent and
+// safe to call from t.Cleanup and a signal handler at once.
 func (c *Containerd) Stop() error {
 	// Concurrent callers wait for the first one to finish.
 	c.stopOnce.Do(func() { c.stopErr = c.stop() })
@@ -96,16 +96,29 @@ func (c *Containerd) stopDaemon() {
 	cleanup.Terminate(10*time.Second, c.alive, func(sig syscall.Signal) { _ = syscall.Kill(c.pid, sig) })
 }
 
-// killContainers removes whatever runc still runs under this instance's
-// private runc root (one directory per namespace).
+// killContainers removes whatever runc (and crun) still run under this
+// instance's private runtime roots (one directory per namespace).
 func (c *Containerd) killContainers() {
-	nsDirs, _ := os.ReadDir(c.lay.runcRoot())
+	killUnder(c.opts.Runc, c.lay.runcRoot())
+	if c.opts.Crun != "" {
+		crun := c.opts.Crun
+		if _, err := os.Stat(c.lay.crunWrapper()); err == nil {
+			crun = c.lay.crunWrapper()
+		}
+		killUnder(crun, c.lay.crunRoot())
+	}
+}
+
+// killUnder kills and deletes every container of runtime (runc or crun,
+// which share these commands) under root/<namespace>/<id>.
+func killUnder(runtime, runtimeRoot string) {
+	nsDirs, _ := os.ReadDir(runtimeRoot)
 	for _, ns := range nsDirs {
-		root := filepath.Join(c.lay.runcRoot(), ns.Name())
+		root := filepath.Join(runtimeRoot, ns.Name())
 		ids, _ := os.ReadDir(root)
 		for _, id := range ids {
-			_ = exec.Command(c.opts.Runc, "--root", root, "kill", id.Name(), "KILL").Run()
-			_ = exec.Command(c.opts.Runc, "--root", root, "delete", "--force", id.Name()).Run()
+			_ = exec.Command(runtime, "--root", root, "kill", id.Name(), "KILL").Run()
+			_ = exec.Command(runtime, "--root", root, "delete", "--force", id.Name()).Run()
 		}
 	}
 }

@@ -46,9 +46,11 @@ func instanceIndex(dir string) int {
 }
 
 // writeConfig writes the containerd config (CRI plugin config version 2, as
-// containerd 1.6 reads it) and the CNI network list.
+// containerd 1.6 reads it; containerd 2 migrates it to its own version on
+// load) and the CNI network list. Its runtime handlers: runc (the default),
+// DriftHandler and, when crun is installed, CrunHandler.
 func writeConfig(l layout, o Options) error {
-	for _, d := range []string{l.root(), l.state(), l.cniConf(), l.cniData(), l.runcRoot(), l.podLogs(), l.optDir()} {
+	for _, d := range []string{l.root(), l.state(), l.cniConf(), l.cniData(), l.runcRoot(), l.crunRoot(), l.podLogs(), l.optDir()} {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return err
 		}
@@ -58,6 +60,10 @@ func writeConfig(l layout, o Options) error {
 		apparmor = "  disable_apparmor = true\n"
 	}
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	crun, err := crunRuntimes(l, o, q)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `version = 2
 root = %s
@@ -97,12 +103,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         SystemdCgroup = false
         BinaryName = %s
         Root = %s
-%s  [plugins."io.containerd.grpc.v1.cri".cni]
+%s%s  [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = %s
     conf_dir = %s
     max_conf_num = 1
 `, q(l.root()), q(l.state()), q(l.socket()), q(l.optDir()), q(PauseImage), apparmor,
-		q(o.Runc), q(l.runcRoot()), driftRuntimes(l, o, q), q(o.CNIBinDir), q(l.cniConf()))
+		q(o.Runc), q(l.runcRoot()), driftRuntimes(l, o, q), crun, q(o.CNIBinDir), q(l.cniConf()))
 	if err := writeDriftSpecs(l); err != nil {
 		return err
 	}

@@ -31,6 +31,11 @@ type Options struct {
 	// Runc is the OCI runtime binary; default $RTAUDIT_RUNC, else "runc"
 	// on PATH.
 	Runc string
+	// Crun is the second OCI runtime, behind the CrunHandler runtime
+	// handler; default $RTAUDIT_CRUN, else "crun" on PATH. A started
+	// instance holds its absolute path, or "" when it was not found: the
+	// lab then has no crun handler (test/setup.sh installs Debian's crun).
+	Crun string
 	// CNIBinDir holds the CNI plugins; default /usr/lib/cni.
 	CNIBinDir string
 	// Bridge, Subnet and CgroupParent default to values of a free instance
@@ -75,6 +80,9 @@ const ContainerdEnv = "RTAUDIT_CONTAINERD"
 // test/runc.sh builds (user-namespaced pods need runc 1.2 or later).
 const RuncEnv = "RTAUDIT_RUNC"
 
+// CrunEnv names another crun binary for the CrunHandler runtime handler.
+const CrunEnv = "RTAUDIT_CRUN"
+
 func (o *Options) complete() error {
 	if o.Dir == "" {
 		return errors.New("harness: Options.Dir is required")
@@ -98,6 +106,9 @@ func (o *Options) complete() error {
 	}
 	if o.Runc == "" {
 		o.Runc = "runc"
+	}
+	if o.Crun == "" {
+		o.Crun = cmp.Or(os.Getenv(CrunEnv), "crun")
 	}
 	if o.CNIBinDir == "" {
 		o.CNIBinDir = "/usr/lib/cni"
@@ -156,6 +167,13 @@ func StartContainerd(ctx context.Context, o Options) (*Containerd, error) {
 	}
 	if runc, err := exec.LookPath(o.Runc); err == nil {
 		o.Runc = runc
+	}
+	// crun is optional: without it the lab has no crun handler and only
+	// the tests that select it cannot run.
+	if crun, err := exec.LookPath(o.Crun); err == nil {
+		o.Crun = crun
+	} else {
+		o.Crun = ""
 	}
 	lay := layout{dir: o.Dir}
 	if prev, err := Attach(o.Dir); err == nil {

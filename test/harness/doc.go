@@ -18,6 +18,10 @@
 //     says it supports them (containerd 2 with runc 1.2+: RTAUDIT_CONTAINERD,
 //     RTAUDIT_RUNC), each with its own block of 65536 host IDs from 1<<20
 //     (see userns.go); refused with the kubelet's error elsewhere.
+//   - Runtime handlers a pod selects with runtimeClassName (a RuntimeClass
+//     is named after its handler): the default runc; DriftHandler, whose
+//     base OCI spec adds a capability (runtimeclass.go); CrunHandler, crun
+//     instead of runc when crun is installed (crun.go; RTAUDIT_CRUN).
 //
 // It is test infrastructure: product packages (agent/..., probes, cmd/rtaudit)
 // must not import it, and it must not import them either, so the auditor is

@@ -167,7 +167,7 @@ func (l *Launcher) Run(ctx context.Context, in *corev1.Pod, opts ...Option) (*Po
 		return nil, fmt.Errorf("harness: %w", err)
 	}
 	// The kubelet resolves the RuntimeClass to its handler; in the lab a
-	// RuntimeClass is named after its handler (see RuntimeHandlers).
+	// RuntimeClass is named after its handler (DriftHandler, CrunHandler).
 	handler := ""
 	if pod.Spec.RuntimeClassName != nil {
 		handler = *pod.Spec.RuntimeClassName

@@ -136,6 +136,15 @@ func BenchmarkNamespaces1000Children(b *testing.B) {
 	})
 }
 
+// BenchmarkListingNamespaces1000Children reads only the pid and network
+// namespaces of 1,000 live sleep processes per operation: what a Session's
+// Listing reads of every process.
+func BenchmarkListingNamespaces1000Children(b *testing.B) {
+	benchLive(b, 1000, false, func(fs FS) func(int) error {
+		return func(pid int) error { _, err := fs.NamespacesOf(pid, NSPID, NSNet); return err }
+	})
+}
+
 // benchLive probes n live sleep processes (in a mount namespace of their
 // own when ownMnt) per operation, with the probe newProbe makes once per
 // operation (a scan), and reports the CPU time per process.

@@ -2,6 +2,8 @@
 
 package probes
 
+import "fmt"
+
 // readCgroups reads /proc/<pid>/cgroup of the process at dir.
 func (fs FS) readCgroups(pid int, dir string, buf *[]byte) ([]Cgroup, error) {
 	data, err := readFile(dir+"cgroup", buf)
@@ -20,4 +22,12 @@ func (fs FS) pidCgroups(pid int) ([]Cgroup, error) {
 	buf := getBuf()
 	defer putBuf(buf)
 	return fs.readCgroups(pid, fs.pidDir(pid), buf)
+}
+
+// Cgroups reads only /proc/<pid>/cgroup of pid. Errors are as Probe's.
+func (fs FS) Cgroups(pid int) ([]Cgroup, error) {
+	if pid <= 0 {
+		return nil, fmt.Errorf("probes: invalid pid %d", pid)
+	}
+	return fs.pidCgroups(pid)
 }

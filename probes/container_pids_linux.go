@@ -30,17 +30,39 @@ func (fs FS) ContainerPIDs(pid int) ([]int, error) {
 	}, pid)
 }
 
-// ContainerPIDs is FS.ContainerPIDs for a scan: the first call indexes
-// every process of the proc root by pid namespace (one readlink each), and
-// every call then reads the cgroup of the processes in the reference's pid
-// namespace only. A scan of n containers on a host of m processes costs m
-// readlinks instead of n×m cgroup reads. A process started after the index
-// was built is not seen by this Session (the next scan sees it).
+// ContainerPIDs is FS.ContainerPIDs for a scan: it looks up the processes
+// of the reference's pid namespace in the session's Listing (read once per
+// session) and reads the cgroup of those only. A scan of n containers on a
+// host of m processes costs m readlinks instead of n×m cgroup reads. A
+// process started after the listing was made is not seen by this Session
+// (the next scan sees it).
 func (s *Session) ContainerPIDs(pid int) ([]int, error) {
 	refNS, refCg, err := s.fs.containerOf(pid)
 	if err != nil {
 		return nil, err
 	}
+	return s.members(pid, refNS, refCg)
+}
+
+// ContainerPIDsOf is ContainerPIDs for a process the session has probed:
+// its pid namespace and cgroups are taken from p, not read again. p is
+// included.
+func (s *Session) ContainerPIDsOf(p *Process) ([]int, error) {
+	refNS, ok := p.Namespaces[NSPID]
+	if !ok {
+		return s.ContainerPIDs(p.PID)
+	}
+	if len(p.Cgroups) == 0 {
+		return nil, malformed(p.PID, "cgroup", errors.New("no cgroup line"))
+	}
+	return s.members(p.PID, refNS, p.Cgroups)
+}
+
+// members lists pid and the processes of the listing in pid namespace
+// refNS whose cgroups are within refCg, sorted. Each candidate's cgroup is
+// read (one file) rather than the candidate probed: a pid namespace may
+// hold other containers' processes (shareProcessNamespace, hostPID).
+func (s *Session) members(pid int, refNS uint64, refCg []Cgroup) ([]int, error) {
 	index, err := s.pidNSIndex()
 	if err != nil {
 		return nil, err
@@ -81,30 +103,48 @@ func (fs FS) containerOf(pid int) (refNS uint64, refCg []Cgroup, err error) {
 	return refNS, refCg, nil
 }
 
-// pidNSIndex returns the session's index of processes by pid namespace
-// (/proc/<pid>/ns/pid of every process), building it on first use.
+// Listing returns every process (thread group leader) of the proc root,
+// sorted by PID, with its pid and network namespaces: listed and read once
+// per session, on first use, so that one scan sees one list of processes
+// (ContainerPIDs and a search for hidden processes alike). Two readlinks
+// per process: the other namespaces of a host process decide nothing.
+func (s *Session) Listing() ([]Listed, error) {
+	s.listMu.Lock()
+	defer s.listMu.Unlock()
+	if s.listing != nil {
+		return s.listing, nil
+	}
+	pids, err := s.fs.PIDs()
+	if err != nil {
+		return nil, err
+	}
+	listing := make([]Listed, len(pids))
+	index := make(map[uint64][]int)
+	for i, pid := range pids {
+		listing[i].PID = pid
+		ns, err := s.fs.NamespacesOf(pid, listedKinds...)
+		if err != nil {
+			continue
+		}
+		listing[i].Namespaces = ns
+		if pidNS, ok := ns[NSPID]; ok {
+			index[pidNS] = append(index[pidNS], pid)
+		}
+	}
+	s.listing, s.byPidNS = listing, index
+	return listing, nil
+}
+
+// pidNSIndex returns the session's index of the Listing by pid namespace.
 // Processes that vanish or cannot be read are left out: a process whose
 // ns/pid even the reader may not see (a sandbox's init, say) cannot be told
 // to belong to a container, and the reference process's own link was read
 // already.
 func (s *Session) pidNSIndex() (map[uint64][]int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.byPidNS != nil {
-		return s.byPidNS, nil
-	}
-	all, err := s.fs.PIDs()
-	if err != nil {
+	if _, err := s.Listing(); err != nil {
 		return nil, err
 	}
-	index := make(map[uint64][]int)
-	for _, q := range all {
-		ns, err := s.fs.pidNS(q)
-		if err != nil {
-			continue
-		}
-		index[ns] = append(index[ns], q)
-	}
-	s.byPidNS = index
-	return index, nil
+	s.listMu.Lock()
+	defer s.listMu.Unlock()
+	return s.byPidNS, nil
 }

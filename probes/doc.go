@@ -69,7 +69,9 @@
 // about 4 µs) each file costs 3–15 µs, mountinfo about 2 µs per mount.
 // FS.Probe reads about 20 files and links. A Session reads mountinfo and the
 // ID maps once per mount view and the LSM's absence once, leaving stat,
-// status, cgroup, eight ns links and a statx of root per process.
-// FS.Namespaces is only the eight links: the first look a hidden-process
-// search takes at every host PID. See bench_linux_test.go.
+// status, cgroup, eight ns links and a statx of root per process. Its
+// Listing reads the pid and network namespace links of every process once
+// (FS.NamespacesOf): where ContainerPIDs looks for a container's processes,
+// and the first look a hidden-process search takes at every PID. FS.Status
+// and FS.Cgroups read one file each. See bench_linux_test.go.
 package probes

@@ -242,6 +242,42 @@ func TestProbeFixtureErrors(t *testing.T) {
 	}
 }
 
+// Status and Cgroups read one file each: what Probe reads from it, with
+// the same errors.
+func TestFixtureStatusAndCgroups(t *testing.T) {
+	fs := fixtureFS(t)
+	for _, pid := range []int{1, 100, 101, 400, 700} {
+		p, err := fs.Probe(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &Process{PID: pid, NSpid: p.NSpid, UID: p.UID, GID: p.GID, Groups: p.Groups,
+			Caps: p.Caps, NoNewPrivs: p.NoNewPrivs, Seccomp: p.Seccomp, SeccompFilters: p.SeccompFilters}
+		got, err := fs.Status(pid)
+		if diff := cmp.Diff(want, got); err != nil || diff != "" {
+			t.Errorf("Status(%d): %v (-want +got):\n%s", pid, err, diff)
+		}
+		cg, err := fs.Cgroups(pid)
+		if err != nil || !cmp.Equal(cg, p.Cgroups) {
+			t.Errorf("Cgroups(%d) = %v, %v; Probe has %v", pid, cg, err, p.Cgroups)
+		}
+	}
+	if _, err := fs.Status(900); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), " status:") {
+		t.Errorf("Status(truncated) = %v, want ErrMalformed naming status", err)
+	}
+	if _, err := fs.Cgroups(903); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), " cgroup:") {
+		t.Errorf("Cgroups(garbled) = %v, want ErrMalformed naming cgroup", err)
+	}
+	for _, pid := range []int{31337, 0} {
+		if _, err := fs.Status(pid); err == nil || (pid == 0) == errors.Is(err, ErrGone) {
+			t.Errorf("Status(%d) = %v", pid, err)
+		}
+		if _, err := fs.Cgroups(pid); err == nil || (pid == 0) == errors.Is(err, ErrGone) {
+			t.Errorf("Cgroups(%d) = %v", pid, err)
+		}
+	}
+}
+
 func TestFixtureContainerPIDs(t *testing.T) {
 	fs := fixtureFS(t)
 	tests := []struct {

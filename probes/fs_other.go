@@ -43,3 +43,18 @@ func (fs FS) Mounts(pid int) ([]Mount, Mount, error) { return nil, Mount{}, ErrU
 
 // ContainerPIDs is unsupported off Linux.
 func (s *Session) ContainerPIDs(pid int) ([]int, error) { return nil, ErrUnsupported }
+
+// NamespacesOf fails on platforms other than Linux.
+func (fs FS) NamespacesOf(pid int, kinds ...NSKind) (Namespaces, error) { return nil, ErrUnsupported }
+
+// Status fails on platforms other than Linux.
+func (fs FS) Status(pid int) (*Process, error) { return nil, ErrUnsupported }
+
+// Cgroups fails on platforms other than Linux.
+func (fs FS) Cgroups(pid int) ([]Cgroup, error) { return nil, ErrUnsupported }
+
+// ContainerPIDsOf is unsupported off Linux.
+func (s *Session) ContainerPIDsOf(p *Process) ([]int, error) { return nil, ErrUnsupported }
+
+// Listing is unsupported off Linux.
+func (s *Session) Listing() ([]Listed, error) { return nil, ErrUnsupported }

@@ -10,27 +10,39 @@ import (
 )
 
 // Namespaces reads the namespace inodes of pid: one readlink per kind
-// (/proc/<pid>/ns/<kind>) and nothing else, for a cheap first look (a
-// search for hidden processes reads every PID's and probes only those
-// outside the host's). Errors are as Probe's: ErrGone for a process that
-// exited or is a zombie, a *PermissionError (CAP_SYS_PTRACE) for another
-// user's process, ErrMalformed for a link that is not kind:[inode]. Unlike
-// Probe it does not guard against the PID being reused between two links.
+// (/proc/<pid>/ns/<kind>) and nothing else. Errors are as Probe's: ErrGone
+// for a process that exited or is a zombie, a *PermissionError
+// (CAP_SYS_PTRACE) for another user's process, ErrMalformed for a link that
+// is not kind:[inode]. Unlike Probe it does not guard against the PID being
+// reused between two links.
 func (fs FS) Namespaces(pid int) (Namespaces, error) {
+	return fs.NamespacesOf(pid, nsKinds[:]...)
+}
+
+// NamespacesOf is Namespaces reading only the links of kinds: a cheap first
+// look, such as the pid and network namespaces that tell a host process
+// from a contained one (two readlinks instead of eight). A kind the kernel
+// lacks is absent from the result.
+func (fs FS) NamespacesOf(pid int, kinds ...NSKind) (Namespaces, error) {
 	if pid <= 0 {
 		return nil, fmt.Errorf("probes: invalid pid %d", pid)
 	}
-	return fs.readNamespaces(pid, fs.pidDir(pid))
+	for _, k := range kinds {
+		if !isNSKind(string(k)) {
+			return nil, fmt.Errorf("probes: unknown namespace kind %q", k)
+		}
+	}
+	return fs.readNamespaces(pid, fs.pidDir(pid), kinds)
 }
 
 // readNamespaces reads the ns/<kind> links of the process at dir.
 //
 // Readlinks by hand: procfs.Proc.Namespaces lists the ns directory and reads
 // ten links (the *_for_children ones too) through os.Readlink.
-func (fs FS) readNamespaces(pid int, dir string) (Namespaces, error) {
-	out := make(Namespaces, len(nsKinds))
+func (fs FS) readNamespaces(pid int, dir string, kinds []NSKind) (Namespaces, error) {
+	out := make(Namespaces, len(kinds))
 	var link [64]byte
-	for _, k := range nsKinds {
+	for _, k := range kinds {
 		inode, ok, err := fs.readNSLink(pid, dir, k, link[:])
 		if err != nil {
 			return nil, err
@@ -39,7 +51,7 @@ func (fs FS) readNamespaces(pid int, dir string) (Namespaces, error) {
 			out[k] = inode
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && len(kinds) > 0 {
 		return nil, goneError(pid, "ns")
 	}
 	return out, nil

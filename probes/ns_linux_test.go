@@ -57,6 +57,43 @@ func TestFixtureNamespaces(t *testing.T) {
 	}
 }
 
+// NamespacesOf reads the kinds asked for, the same inodes as Namespaces,
+// with the same errors.
+func TestFixtureNamespacesOf(t *testing.T) {
+	fs := fixtureFS(t)
+	for _, pid := range []int{1, 100, 400, 700} {
+		all, err := fs.Namespaces(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := fs.NamespacesOf(pid, NSPID, NSNet)
+		want := Namespaces{NSPID: all[NSPID], NSNet: all[NSNet]}
+		if err != nil || !cmp.Equal(got, want) {
+			t.Errorf("NamespacesOf(%d, pid, net) = %v, %v; want %v", pid, got, err, want)
+		}
+	}
+	if _, err := fs.NamespacesOf(907, NSPID, NSNet, NSMnt, NSUser, NSUTS, NSIPC, NSCgroup, NSTime); !errors.Is(err, ErrMalformed) {
+		t.Errorf("NamespacesOf(garbled link) = %v, want ErrMalformed", err)
+	}
+	if _, err := fs.NamespacesOf(31337, NSPID); !errors.Is(err, ErrGone) {
+		t.Errorf("NamespacesOf(missing) = %v, want ErrGone", err)
+	}
+	if _, err := fs.NamespacesOf(0, NSPID); err == nil || errors.Is(err, ErrGone) {
+		t.Errorf("NamespacesOf(0) = %v, want an invalid pid error", err)
+	}
+	if _, err := fs.NamespacesOf(100, "pid_for_children"); err == nil || errors.Is(err, ErrGone) {
+		t.Errorf("NamespacesOf(unknown kind) = %v, want an error", err)
+	}
+	// A kind the kernel lacks is absent, not an error.
+	if err := os.Remove(filepath.Join(fs.Root(), "100", "ns", "time")); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := fs.NamespacesOf(100, NSTime, NSPID)
+	if _, has := ns[NSTime]; err != nil || has || len(ns) != 1 {
+		t.Errorf("without ns/time: %v, %v", ns, err)
+	}
+}
+
 func TestLiveNamespaces(t *testing.T) {
 	needRootAndTool(t, "unshare")
 	fs := liveFS(t)

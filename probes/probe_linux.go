@@ -69,7 +69,7 @@ func (fs FS) readProcess(p *Process, dir string, buf *[]byte, s *Session) error 
 		return err
 	}
 	var err error
-	if p.Namespaces, err = fs.readNamespaces(p.PID, dir); err != nil {
+	if p.Namespaces, err = fs.readNamespaces(p.PID, dir, nsKinds[:]); err != nil {
 		return err
 	}
 	view, err := fs.mounts(p, dir, buf, s)

@@ -17,6 +17,8 @@ import "sync"
 //     map never changes; an empty one, not written yet, is not kept).
 //   - the absence of an LSM (attr/current reads EINVAL on every process of
 //     a kernel with no LSM reporting labels).
+//   - the list of processes, with their pid and network namespaces
+//     (Listing), which ContainerPIDs looks candidates up in.
 //
 // Everything else (stat, status, ns/*, cgroup, a label) is read for every
 // process. A Session reflects the kernel at the time each entry was first
@@ -35,7 +37,9 @@ type Session struct {
 
 	mountReads int // mountinfo files parsed, for tests
 
-	byPidNS map[uint64][]int // every process by pid namespace, built once
+	listMu  sync.Mutex       // guards the listing, built once (see Listing)
+	listing []Listed         // every process with its pid and net namespaces
+	byPidNS map[uint64][]int // the listing by pid namespace
 }
 
 // viewKey identifies what a process's mountinfo and ID maps depend on.
@@ -61,3 +65,16 @@ func (fs FS) NewSession() *Session {
 
 // FS returns the FS the session reads.
 func (s *Session) FS() FS { return s.fs }
+
+// Listed is one process of a Session's Listing.
+type Listed struct {
+	PID int
+	// Namespaces holds the pid and network namespaces only
+	// (/proc/<pid>/ns/pid and ns/net); nil when they could not be read
+	// (the process vanished, or the reader may not see them).
+	Namespaces Namespaces
+}
+
+// listedKinds are the namespaces a Listing reads: what finding a
+// container's processes (pid) and a hidden process (pid, net) needs.
+var listedKinds = []NSKind{NSPID, NSNet}

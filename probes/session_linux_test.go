@@ -3,6 +3,7 @@
 package probes
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -223,5 +224,68 @@ func TestSessionConcurrent(t *testing.T) {
 	b, _ := s.Probe(101)
 	if !sameArray(a.Mounts, b.Mounts) {
 		t.Error("after concurrent probes, 100 and 101 do not share mounts")
+	}
+}
+
+// The listing holds every process of the proc root with its pid and net
+// namespaces, read once: a process that appears later is not in it.
+func TestSessionListing(t *testing.T) {
+	fs := fixtureFS(t)
+	s := fs.NewSession()
+	listing, err := s.Listing()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids, err := fs.PIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listing) != len(pids) {
+		t.Fatalf("listing has %d processes, PIDs %d", len(listing), len(pids))
+	}
+	for i, l := range listing {
+		if l.PID != pids[i] {
+			t.Fatalf("listing[%d] is pid %d, want %d (sorted as PIDs)", i, l.PID, pids[i])
+		}
+		want, err := fs.NamespacesOf(l.PID, NSPID, NSNet)
+		if err != nil {
+			want = nil // unreadable or garbled: no namespaces in the listing
+		}
+		if !cmp.Equal(l.Namespaces, want) {
+			t.Errorf("pid %d: listed namespaces %v, want %v", l.PID, l.Namespaces, want)
+		}
+	}
+	if err := os.CopyFS(filepath.Join(fs.Root(), "4242"), os.DirFS(filepath.Join(fs.Root(), "200"))); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Listing()
+	if err != nil || len(again) != len(listing) {
+		t.Errorf("a new process entered the session's listing: %d processes, %v", len(again), err)
+	}
+	if got, err := fs.NewSession().Listing(); err != nil || len(got) != len(listing)+1 {
+		t.Errorf("a new session does not see the new process: %d processes, %v", len(got), err)
+	}
+}
+
+// ContainerPIDsOf agrees with ContainerPIDs, from the probed process.
+func TestSessionContainerPIDsOf(t *testing.T) {
+	fs := fixtureFS(t)
+	s := fs.NewSession()
+	for _, pid := range []int{100, 101, 150, 200} {
+		want, err := s.ContainerPIDs(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Probe(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ContainerPIDsOf(p)
+		if err != nil || !cmp.Equal(got, want) {
+			t.Errorf("ContainerPIDsOf(%d) = %v, %v; ContainerPIDs gives %v", pid, got, err, want)
+		}
+	}
+	if _, err := s.ContainerPIDsOf(&Process{PID: 100, Namespaces: Namespaces{NSPID: 1}}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("ContainerPIDsOf(no cgroup) = %v, want ErrMalformed", err)
 	}
 }

@@ -54,4 +54,3 @@ func idField(check ID, cri, oci, proc, what string, rootSev Severity, maps func(
 }
 
 func same(id int64) ids { return ids{id, id, id, id} }
-

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -46,51 +47,115 @@ func (c *Client) Snapshot(ctx context.Context, opts ListOptions) (*Snapshot, err
 
 	snap := &Snapshot{Runtime: c.info}
 	refs := make(map[string]sandboxRef, len(sbs))
+	var readSbs []*runtimeapi.PodSandbox
 	for _, item := range sbs {
 		refs[item.GetId()] = sandboxRef{pod: podFromMetadata(item.GetMetadata()), runtimeHandler: item.GetRuntimeHandler()}
 		if !opts.All && item.GetState() != runtimeapi.PodSandboxState_SANDBOX_READY {
 			snap.Others = append(snap.Others, item.GetId())
 			continue
 		}
-		sb, cached := c.cache.sandbox(item.GetId())
-		var err error
-		if !cached || item.GetState() != runtimeapi.PodSandboxState_SANDBOX_READY {
-			sb, err = c.sandbox(ctx, item)
-		}
-		if errors.Is(err, ErrNotFound) {
-			c.log.Debug("sandbox vanished while listing", "sandbox", item.GetId())
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		snap.Sandboxes = append(snap.Sandboxes, sb)
+		readSbs = append(readSbs, item)
 	}
+	var readCtrs []*runtimeapi.Container
 	for _, item := range ctrs {
 		if !opts.All && item.GetState() != runtimeapi.ContainerState_CONTAINER_RUNNING {
 			snap.Others = append(snap.Others, item.GetId())
 			continue
 		}
+		readCtrs = append(readCtrs, item)
+	}
+
+	// The verbose statuses, statusWorkers at a time: the runtime answers
+	// calls concurrently, and each answer's decoding overlaps the others'
+	// round trips. Results keep the listing's order.
+	sbOut := make([]Sandbox, len(readSbs))
+	ctrOut := make([]Container, len(readCtrs))
+	errs := make([]error, len(readSbs)+len(readCtrs))
+	sandboxOf := func(id string) (sandboxRef, bool) {
+		r, ok := refs[id]
+		return r, ok
+	}
+	forEach(len(errs), statusWorkers, func(i int) {
+		if i < len(readSbs) {
+			item := readSbs[i]
+			sb, cached := c.cache.sandbox(item.GetId())
+			if !cached || item.GetState() != runtimeapi.PodSandboxState_SANDBOX_READY {
+				sb, errs[i] = c.sandbox(ctx, item)
+			}
+			sbOut[i] = sb
+			return
+		}
+		item := readCtrs[i-len(readSbs)]
 		ctr, cached := c.cache.container(item.GetId())
-		var err error
 		if !cached || item.GetState() != runtimeapi.ContainerState_CONTAINER_RUNNING {
-			ctr, err = c.container(ctx, item, func(id string) (sandboxRef, bool) {
-				r, ok := refs[id]
-				return r, ok
-			})
+			ctr, errs[i] = c.container(ctx, item, sandboxOf)
 		}
-		if errors.Is(err, ErrNotFound) {
-			c.log.Debug("container vanished while listing", "container", item.GetId())
-			continue
+		ctrOut[i-len(readSbs)] = ctr
+	})
+	if err := firstAbort(errs); err != nil {
+		return nil, err
+	}
+	// Objects that vanished are left out.
+	for i, err := range errs {
+		switch {
+		case i < len(readSbs) && err != nil:
+			c.log.Debug("sandbox vanished while listing", "sandbox", readSbs[i].GetId())
+		case i < len(readSbs):
+			snap.Sandboxes = append(snap.Sandboxes, sbOut[i])
+		case err != nil:
+			c.log.Debug("container vanished while listing", "container", readCtrs[i-len(readSbs)].GetId())
+		default:
+			snap.Containers = append(snap.Containers, ctrOut[i-len(readSbs)])
 		}
-		if err != nil {
-			return nil, err
-		}
-		snap.Containers = append(snap.Containers, ctr)
 	}
 	sortSnapshot(snap)
 	c.cache.keep(snap)
 	return snap, nil
+}
+
+// statusWorkers is how many verbose status calls Snapshot has in flight.
+// Measured with containerd 1.6 on 2 cores and 110 pods (231 verbose
+// statuses): one call at a time the statuses take 330–450 ms, 200 ms with
+// 2 in flight, 145–170 ms with 4 or 8 and 125–150 ms with 16, where the
+// runtime's encoding and this process's decoding share the cores.
+const statusWorkers = 8
+
+// firstAbort returns why Snapshot gives up, if it does: c.sandbox and
+// c.container return an error other than ErrNotFound only once the caller
+// has given up. Calls in flight then may fail for reasons of their own:
+// the first error naming the cancellation or the deadline is the one
+// reported, else the first error.
+func firstAbort(errs []error) error {
+	var first error
+	for _, err := range errs {
+		switch {
+		case err == nil || errors.Is(err, ErrNotFound):
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrTimeout):
+			return err
+		case first == nil:
+			first = err
+		}
+	}
+	return first
+}
+
+// forEach calls fn(i) for every i in [0, n) on at most workers goroutines
+// and returns when all calls have.
+func forEach(n, workers int, fn func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(n, workers) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // ContainerByID reads one container afresh; errors.Is(err, ErrNotFound)

@@ -16,24 +16,65 @@ import (
 // outside the container.
 var errPIDReused = errors.New("pid no longer in the container's cgroup")
 
-// audit collects one container and evaluates it into r.
+// audited is what auditing one container adds to the report: a summary
+// and its findings, or why it was not audited (gone, or an error). Scan
+// collects containers concurrently and records the results in the
+// snapshot's order.
+type audited struct {
+	ref      ContainerRef
+	summary  ContainerSummary
+	findings []checks.Finding
+	gone     bool
+	err      string // why the container could not be audited; "" when it was
+	// procs are the container's live processes (none when not audited).
+	procs []*probes.Process
+}
+
+// audit collects one container, evaluates it and records it in the report.
 // It returns the container's live processes.
 func (s *pass) audit(c *cri.Container, sb *cri.Sandbox) []*probes.Process {
-	r, host, d := s.r, s.host, s.defaults
-	ref := ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}
+	a := s.collect(c, sb)
+	s.record(a)
+	return a.procs
+}
+
+// record adds a to the report, and its processes and namespaces to what
+// the CRI accounts for. Not safe for concurrent use.
+func (s *pass) record(a audited) {
+	r := s.r
+	switch {
+	case a.err != "":
+		r.Errors = append(r.Errors, ContainerError{a.ref, a.err})
+	case a.gone:
+		r.Gone = append(r.Gone, a.ref)
+	default:
+		r.Containers = append(r.Containers, a.summary)
+		r.Findings = append(r.Findings, a.findings...)
+	}
+	s.k.add(a.ref, a.procs)
+	if len(a.procs) == 0 {
+		s.k.unjudged[a.ref.ID] = true
+	}
+}
+
+// collect probes one container's processes and evaluates the checks on
+// them. Safe for concurrent use.
+func (s *pass) collect(c *cri.Container, sb *cri.Sandbox) audited {
+	host, d := s.host, s.defaults
+	a := audited{ref: ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}}
 	if c.StatusError != nil {
-		r.Errors = append(r.Errors, ContainerError{ref, c.StatusError.Error()})
-		return nil
+		a.err = c.StatusError.Error()
+		return a
 	}
 	procs, bounding, err := s.processes(c)
 	switch {
 	case errors.Is(err, probes.ErrGone), errors.Is(err, errPIDReused):
 		s.log.Debug("container gone mid-scan", "id", c.ID, "err", err)
-		r.Gone = append(r.Gone, ref)
-		return nil
+		a.gone = true
+		return a
 	case err != nil:
-		r.Errors = append(r.Errors, ContainerError{ref, err.Error()})
-		return nil
+		a.err = err.Error()
+		return a
 	}
 	d.AllCaps &= bounding
 	subj := &checks.Subject{
@@ -55,9 +96,8 @@ func (s *pass) audit(c *cri.Container, sb *cri.Sandbox) []*probes.Process {
 	} else {
 		sum.Problems = subj.Declared.Problems
 	}
-	r.Containers = append(r.Containers, sum)
-	r.Findings = append(r.Findings, checks.Evaluate(subj)...)
-	return procs
+	a.summary, a.findings, a.procs = sum, checks.Evaluate(subj), procs
+	return a
 }
 
 // declare sets the subject's declared expectation from the configured
@@ -99,7 +139,7 @@ func (s *pass) processes(c *cri.Container) ([]*probes.Process, probes.CapSet, er
 	if !inContainerCgroup(init, c.ID) {
 		return nil, all, fmt.Errorf("pid %d: %w", c.PID, errPIDReused)
 	}
-	pids, err := s.sess.ContainerPIDs(c.PID)
+	pids, err := s.sess.ContainerPIDsOf(init)
 	if err != nil {
 		return nil, all, err
 	}
@@ -129,10 +169,10 @@ func (s *pass) processes(c *cri.Container) ([]*probes.Process, probes.CapSet, er
 // at most, and so what "privileged" and "ALL" mean for this container. A
 // host whose init runs with a reduced bounding set gives its runtime, and
 // every privileged container, less than the kernel knows. When the parent
-// cannot be read, every capability.
+// cannot be read, every capability. Only the parent's status is read.
 func (s *pass) runtimeBounding(init *probes.Process) probes.CapSet {
 	if init.PPID > 0 {
-		if p, err := s.sess.Probe(init.PPID); err == nil {
+		if p, err := s.fs.Status(init.PPID); err == nil {
 			return p.Caps.Bounding
 		}
 	}

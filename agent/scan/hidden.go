@@ -86,26 +86,26 @@ type hideout struct {
 // namespace form one hideout. Processes that vanish are skipped.
 func (s *pass) hideouts() ([]hideout, error) {
 	k, host := s.k, s.host
-	pids, err := s.fs.PIDs()
+	listing, err := s.sess.Listing()
 	if err != nil {
 		return nil, err
 	}
 	var cands []*probes.Process
-	for _, pid := range pids {
-		if k.pids[pid] {
+	for _, l := range listing {
+		if k.pids[l.PID] {
 			continue
 		}
-		// Most processes are the host's: read their namespaces only.
-		ns, err := s.fs.Namespaces(pid)
-		if err == nil && len(foreignNS(&probes.Process{Namespaces: ns}, host)) == 0 {
+		// Most processes are the host's: the pid and network namespaces
+		// the listing read decide it.
+		if l.Namespaces != nil && len(foreignNS(&probes.Process{Namespaces: l.Namespaces}, host)) == 0 {
 			continue
 		}
-		p, err := s.sess.Probe(pid)
+		p, err := s.sess.Probe(l.PID)
 		if errors.Is(err, probes.ErrGone) {
 			continue
 		}
 		if err != nil {
-			s.log.Debug("hideout search: skipping a process", "pid", pid, "err", err)
+			s.log.Debug("hideout search: skipping a process", "pid", l.PID, "err", err)
 			continue
 		}
 		if k.ownedByCRI(p) {
@@ -226,12 +226,8 @@ func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 	}
 	for _, sb := range snap.Sandboxes {
 		k.unjudged[sb.ID] = true
-		if sb.PID <= 0 {
-			continue
-		}
-		k.addPIDs(s.sess, sb.PID)
-		if p, err := s.sess.Probe(sb.PID); err == nil && inContainerCgroup(p, sb.ID) {
-			k.add(ContainerRef{ID: sb.ID, Namespace: sb.Pod.Namespace, Pod: sb.Pod.Name}, []*probes.Process{p})
+		if sb.PID > 0 {
+			s.addSandbox(sb)
 		}
 	}
 	named := map[string]ContainerRef{}
@@ -247,7 +243,7 @@ func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 		}
 		if p.IsHost(host, probes.NSPID) && p.IsHost(host, probes.NSNet) {
 			r.Findings = append(r.Findings, hideout{keys: []string{"host namespaces"}, procs: []*probes.Process{p}}.finding(k, &ref))
-			k.addPIDs(s.sess, t.PID)
+			k.addPIDs(s.sess, p)
 			continue
 		}
 		for _, key := range foreignNS(p, host) {
@@ -271,11 +267,37 @@ func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 	return nil
 }
 
-// addPIDs marks the processes of the container whose init is pid as known.
-func (k *known) addPIDs(sess *probes.Session, pid int) {
-	k.pids[pid] = true
-	pids, _ := sess.ContainerPIDs(pid)
-	for _, p := range pids {
-		k.pids[p] = true
+// addSandbox marks the processes of a sandbox (its pause process, when it
+// has one) as known, and its pid and network namespaces as the pod's. Of
+// the sandbox's process only the cgroup is read: its namespaces are the
+// session's listing's.
+func (s *pass) addSandbox(sb cri.Sandbox) {
+	k := s.k
+	k.pids[sb.PID] = true
+	listing, err := s.sess.Listing()
+	if err != nil {
+		return
+	}
+	i, found := slices.BinarySearchFunc(listing, sb.PID, func(l probes.Listed, pid int) int { return cmp.Compare(l.PID, pid) })
+	if !found || listing[i].Namespaces == nil {
+		return // gone, or unreadable
+	}
+	cgroups, err := s.fs.Cgroups(sb.PID)
+	if err != nil {
+		return
+	}
+	p := &probes.Process{PID: sb.PID, Namespaces: listing[i].Namespaces, Cgroups: cgroups}
+	k.addPIDs(s.sess, p)
+	if inContainerCgroup(p, sb.ID) {
+		k.add(ContainerRef{ID: sb.ID, Namespace: sb.Pod.Namespace, Pod: sb.Pod.Name}, []*probes.Process{p})
+	}
+}
+
+// addPIDs marks the processes of the container p belongs to as known.
+func (k *known) addPIDs(sess *probes.Session, p *probes.Process) {
+	k.pids[p.PID] = true
+	pids, _ := sess.ContainerPIDsOf(p)
+	for _, q := range pids {
+		k.pids[q] = true
 	}
 }

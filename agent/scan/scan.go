@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
 	"github.com/rtaudit/rtaudit/agent/cri"
@@ -147,16 +149,21 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	} else {
 		s.log.Warn("cannot read the host's root mount: host-mounts will not judge host filesystem mounts", "err", err)
 	}
+	var ctrs []*cri.Container
 	for i := range snap.Containers {
-		c := &snap.Containers[i]
-		if !s.opts.Filter.keep(c) {
-			continue
+		if c := &snap.Containers[i]; s.opts.Filter.keep(c) {
+			ctrs = append(ctrs, c)
 		}
-		procs := p.audit(c, sandboxes[c.SandboxID])
-		p.k.add(ContainerRef{ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name}, procs)
-		if len(procs) == 0 {
-			p.k.unjudged[c.ID] = true
-		}
+	}
+	// Probing is mostly the kernel generating proc files: on 2 cores with
+	// 110 pods the audits took 78–85 ms on one goroutine, 56–64 ms on two.
+	// The report is recorded in the snapshot's order.
+	audits := make([]audited, len(ctrs))
+	forEach(len(ctrs), runtime.GOMAXPROCS(0), func(i int) {
+		audits[i] = p.collect(ctrs[i], sandboxes[ctrs[i].SandboxID])
+	})
+	for _, a := range audits {
+		p.record(a)
 	}
 	if !s.opts.NoHideouts && s.opts.Filter == (Filter{}) {
 		if err := p.searchHideouts(ctx, snap); err != nil {
@@ -167,8 +174,29 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	return r, nil
 }
 
+// forEach calls fn(i) for every i in [0, n) on at most workers goroutines
+// and returns when all calls have.
+func forEach(n, workers int, fn func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(n, workers) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
 // pass is the state of one scan. Its Session caches what processes share
-// (mountinfo of a mount namespace) for this scan only.
+// (mountinfo of a mount namespace, the list of processes) for this scan
+// only. Containers are collected concurrently (collect, hostPathsFor); the
+// rest of a pass runs on one goroutine.
 type pass struct {
 	*Scanner
 	sess     *probes.Session
@@ -177,14 +205,19 @@ type pass struct {
 	host     probes.Namespaces
 	defaults expect.RuntimeDefaults
 	hostRoot probes.Mount
+
+	mu sync.Mutex // guards hostPaths
 	// hostPaths caches which paths exist on the host (nil when the host's
 	// root cannot be read: absence then proves nothing).
 	hostPaths map[string]bool
 }
 
-// hostPathsFor records which of paths exist in the host's root (PID 1's
-// root under the proc root), or returns nil when that cannot be read.
+// hostPathsFor says which of paths exist in the host's root (PID 1's root
+// under the proc root), or returns nil when that cannot be read. Safe for
+// concurrent use.
 func (s *pass) hostPathsFor(paths []string) map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.hostPaths == nil {
 		return nil
 	}
@@ -194,13 +227,17 @@ func (s *pass) hostPathsFor(paths []string) map[string]bool {
 		s.hostPaths = nil
 		return nil
 	}
+	out := make(map[string]bool, len(paths))
 	for _, p := range paths {
-		if _, seen := s.hostPaths[p]; !seen {
+		exists, seen := s.hostPaths[p]
+		if !seen {
 			_, err := os.Lstat(filepath.Join(root, p))
-			s.hostPaths[p] = err == nil
+			exists = err == nil
+			s.hostPaths[p] = exists
 		}
+		out[p] = exists
 	}
-	return s.hostPaths
+	return out
 }
 
 // defaults are the runtime's documented defaults, with the kernel's full

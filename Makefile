@@ -9,6 +9,7 @@ PKGS    := ./...
 include test/harness.mk
 include test/cluster.mk
 include deploy/deploy.mk
+include test/bench/bench.mk
 
 all: build
 

@@ -86,6 +86,11 @@ const (
 	ContainerStarted EventType = "started"
 	ContainerStopped EventType = "stopped"
 	ContainerDeleted EventType = "deleted"
+	// RuntimeUnreachable: the watch lost the runtime (a listing failed, or
+	// the event stream broke). The watch goes on, re-opening and
+	// re-listing, but whoever relies on the runtime should know now, not
+	// at its next call.
+	RuntimeUnreachable EventType = "runtime-unreachable"
 )
 
 // Event is one container lifecycle change. Events are hints delivered at

@@ -75,7 +75,7 @@ func (w *watcher) run(ctx context.Context) {
 			retry = minRetry // the stream lived: start backing off afresh
 		}
 		w.c.log.Warn("container event stream broken; re-opening", "in", retry, "error", err)
-		if !sleep(ctx, retry) {
+		if !w.emit(ctx, Event{Type: RuntimeUnreachable, Time: time.Now()}) || !sleep(ctx, retry) {
 			return
 		}
 		retry = min(2*retry, maxRetry)
@@ -133,6 +133,9 @@ func (w *watcher) poll(ctx context.Context) {
 			return
 		case err != nil && !failing:
 			w.c.log.Warn("listing containers failed; still polling", "error", err)
+			if !w.emit(ctx, Event{Type: RuntimeUnreachable, Time: time.Now()}) {
+				return
+			}
 		case err == nil && failing:
 			w.c.log.Info("listing containers works again")
 		}

@@ -169,6 +169,9 @@ func TestWatchReopensBrokenStream(t *testing.T) {
 	for f.streamCount() < 1 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
+	// The broken stream is said at once: whoever relies on the runtime
+	// must not wait for its next call to know.
+	expect(t, ch, RuntimeUnreachable, "", 2*time.Second)
 	f.addContainer(&runtimeapi.Container{Id: "missed", State: runtimeapi.ContainerState_CONTAINER_RUNNING}, nil)
 	expect(t, ch, ContainerCreated, "missed", 3*time.Second)
 	expect(t, ch, ContainerStarted, "missed", time.Second)

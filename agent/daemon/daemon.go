@@ -66,14 +66,16 @@ type Agent struct {
 	pods    *declared.Informer   // nil in CRI-only mode
 	kube    kubernetes.Interface // nil in CRI-only mode
 
-	ready    atomic.Bool // the first complete audit is done
-	criUp    atomic.Bool
-	mu       sync.Mutex
-	findings map[findingKey]bool // the last audit's, for new/resolved logs
-	events   *eventPoster
-	waivers  *waivers
-	reports  *reports.Writer // nil when not writing reports
-	written  reports.Stats   // the writer's counters at the last audit
+	ready      atomic.Bool  // the first complete audit is done
+	incomplete atomic.Bool  // the last audit could not read every container
+	sessions   atomic.Int64 // connections to the runtime so far
+	criUp      atomic.Bool
+	mu         sync.Mutex
+	findings   map[findingKey]bool // the last audit's, for new/resolved logs
+	events     *eventPoster
+	waivers    *waivers
+	reports    *reports.Writer // nil when not writing reports
+	written    reports.Stats   // the writer's counters at the last audit
 }
 
 // Run audits until ctx ends (SIGTERM), and returns nil then. It returns an
@@ -129,7 +131,7 @@ func newAgent(o Options) (*Agent, error) {
 		o.MetricsAddr = ":9808"
 	}
 	o.Scan.Node = declared.NodeName(o.Scan.Node)
-	o.Scan.Logger = o.Logger
+	o.Scan.Logger, o.Scan.Runtime.Logger = o.Logger, o.Logger
 	fs, err := probes.NewFS(o.Scan.ProcRoot)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/rtaudit/rtaudit/agent/cri"
@@ -10,10 +11,12 @@ import (
 	"github.com/rtaudit/rtaudit/agent/waiver"
 )
 
-// Reconnection backoff when the runtime is unreachable.
+// Reconnection backoff when the runtime is unreachable, and the delay
+// before an incomplete audit is tried again.
 const (
-	minBackoff = 500 * time.Millisecond
-	maxBackoff = 30 * time.Second
+	minBackoff      = 500 * time.Millisecond
+	maxBackoff      = 30 * time.Second
+	retryIncomplete = 2 * time.Second
 )
 
 // loop connects to the runtime and audits until ctx ends; when the runtime
@@ -21,16 +24,15 @@ const (
 func (a *Agent) loop(ctx context.Context) {
 	backoff := minBackoff
 	for ctx.Err() == nil {
-		start := time.Now()
-		err := a.session(ctx)
+		audited, err := a.session(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		a.criUp.Store(false)
 		a.metrics.criUp.Set(0)
 		a.metrics.criErrors.Inc()
-		if time.Since(start) > maxBackoff {
-			backoff = minBackoff // it had worked for a while
+		if audited {
+			backoff = minBackoff // it had worked: back off afresh
 		}
 		a.log.Warn("container runtime unreachable; retrying", "err", err, "in", backoff)
 		select {
@@ -44,39 +46,51 @@ func (a *Agent) loop(ctx context.Context) {
 
 // session is one connection to the runtime: an audit at start, then one
 // per burst of container starts and one per resync, until the runtime
-// fails (the error) or ctx ends.
-func (a *Agent) session(ctx context.Context) error {
+// fails (the error: a failed audit, or the watch losing the runtime) or
+// ctx ends. audited says whether the first audit completed.
+func (a *Agent) session(ctx context.Context) (audited bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	client, err := cri.Dial(ctx, a.o.Scan.Runtime)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer client.Close()
 	client.EnableStatusCache()
 	a.log.Info("connected to the container runtime", "runtime", client.Info().Name, "version", client.Info().Version, "endpoint", client.Info().Endpoint)
 	events, err := client.Watch(ctx, a.o.PollInterval) // before the first audit: nothing falls between
 	if err != nil {
-		return err
+		return false, err
 	}
 	sc := scan.NewScanner(client, a.fs, a.o.Scan)
 	if err := a.audit(ctx, sc, "start", nil); err != nil {
-		return err
+		return false, err
 	}
 	resync := time.NewTicker(a.o.Resync)
 	defer resync.Stop()
+	// An incomplete audit (containers the runtime could not describe, as
+	// while it restarts) is tried again soon, not at the next resync; so
+	// is the first audit after a reconnect: a restarted runtime restores
+	// its containers lazily, and what it lists at once may be partial.
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	if a.incomplete.Load() || a.sessions.Add(1) > 1 {
+		retry.Reset(retryIncomplete)
+	}
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
 	var started []time.Time // start events waiting for the debounced audit
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return true, nil
 		case ev, ok := <-events:
-			if !ok {
-				return ctx.Err()
-			}
-			if ev.Type != cri.ContainerStarted || ev.IsSandbox() {
+			switch {
+			case !ok:
+				return true, ctx.Err()
+			case ev.Type == cri.RuntimeUnreachable:
+				return true, errors.New("the runtime's event watch lost it")
+			case ev.Type != cri.ContainerStarted || ev.IsSandbox():
 				continue
 			}
 			if len(started) == 0 {
@@ -87,12 +101,19 @@ func (a *Agent) session(ctx context.Context) error {
 			err := a.audit(ctx, sc, "event", started)
 			started = started[:0]
 			if err != nil {
-				return err
+				return true, err
 			}
 		case <-resync.C:
 			if err := a.audit(ctx, sc, "resync", nil); err != nil {
-				return err
+				return true, err
 			}
+		case <-retry.C:
+			if err := a.audit(ctx, sc, "retry", nil); err != nil {
+				return true, err
+			}
+		}
+		if a.incomplete.Load() {
+			retry.Reset(retryIncomplete)
 		}
 	}
 }
@@ -135,6 +156,7 @@ func (a *Agent) audit(ctx context.Context, sc *scan.Scanner, trigger string, sta
 	a.logChanges(ctx, r)
 	a.publish(ctx, r, src)
 	a.ready.Store(true)
+	a.incomplete.Store(len(r.Errors) > 0)
 	if a.o.OnAudit != nil {
 		a.o.OnAudit(r)
 	}

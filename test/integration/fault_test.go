@@ -444,7 +444,9 @@ func TestFaultRuntimeKilled(t *testing.T) {
 
 	var audits atomic.Int64
 	var lastDrift atomic.Bool // the latest audit judged the drift container
-	a := runAgent(t, lab.Endpoint(), time.Second, func(r *scan.Report) {
+	// An hour's resync: only the watch can tell the agent the runtime is
+	// gone, and it must, within seconds.
+	a := runAgent(t, lab.Endpoint(), time.Hour, func(r *scan.Report) {
 		found := false
 		for _, f := range r.Findings {
 			found = found || (f.ContainerID == driftID && f.Check == checks.Capabilities && f.Layer == checks.LayerOCI)

@@ -336,3 +336,29 @@ func sortSnapshot(s *Snapshot) {
 			strings.Compare(a.Name, b.Name), cmp.Compare(a.Attempt, b.Attempt), strings.Compare(a.ID, b.ID))
 	})
 }
+
+// ListIDs lists the IDs of every sandbox and container the runtime has, in
+// any state, without their statuses: two cheap calls, to tell whether a
+// process met after a Snapshot belongs to something the runtime created
+// meanwhile.
+func (c *Client) ListIDs(ctx context.Context) (map[string]bool, error) {
+	ids := map[string]bool{}
+	err := c.call(ctx, "ListPodSandbox", func(ctx context.Context) error {
+		r, err := c.rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+		for _, sb := range r.GetItems() {
+			ids[sb.GetId()] = true
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = c.call(ctx, "ListContainers", func(ctx context.Context) error {
+		r, err := c.rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+		for _, ctr := range r.GetContainers() {
+			ids[ctr.GetId()] = true
+		}
+		return err
+	})
+	return ids, err
+}

@@ -254,6 +254,9 @@ func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("searching for hidden processes: %w", err)
 	}
+	if len(groups) > 0 {
+		groups = s.createdMeanwhile(ctx, groups)
+	}
 	for _, g := range groups {
 		var task *ContainerRef
 		for _, key := range g.keys {
@@ -300,4 +303,46 @@ func (k *known) addPIDs(sess *probes.Session, p *probes.Process) {
 	for _, q := range pids {
 		k.pids[q] = true
 	}
+}
+
+// creating reports a runtime's init stage ("runc:[2:INIT]") in a cgroup
+// named after a container ID: a container being created, which containerd's
+// CRI lists only once its task exists. The name alone would prove nothing
+// (a process chooses it); a fresh cgroup named like a container ID takes
+// the host's root.
+func creating(p *probes.Process) bool {
+	if !strings.HasPrefix(p.Comm, "runc:[") {
+		return false
+	}
+	for _, cg := range p.Cgroups {
+		if id := cgroupID(cg.Path); len(id) == 64 && strings.Trim(id, "0123456789abcdef") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// createdMeanwhile drops the processes of groups that belong to sandboxes
+// and containers the runtime created after the snapshot (a pod starting
+// during the scan: its runtime init and pause process are in cgroups named
+// after IDs the snapshot did not have), and the groups left empty. Only a
+// fresh listing of IDs tells; a process's name, which it chooses, never
+// does.
+func (s *pass) createdMeanwhile(ctx context.Context, groups []hideout) []hideout {
+	ids, err := s.rt.ListIDs(ctx)
+	if err != nil {
+		s.log.Debug("cannot list the runtime's IDs again", "err", err)
+		return groups
+	}
+	for id := range ids {
+		s.k.unjudged[id] = true
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		g.procs = slices.DeleteFunc(g.procs, func(p *probes.Process) bool { return s.k.ownedByCRI(p) || creating(p) })
+		if len(g.procs) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
 }

@@ -57,6 +57,8 @@ type Runtime interface {
 	// OtherTasks lists running containers the runtime holds outside the
 	// CRI (containerd's other namespaces); nil when it has none.
 	OtherTasks(ctx context.Context) ([]cri.Task, error)
+	// ListIDs lists every sandbox and container ID, statuses unread.
+	ListIDs(ctx context.Context) (map[string]bool, error)
 }
 
 // Scanner holds a runtime and a proc reader across scans.

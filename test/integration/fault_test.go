@@ -647,7 +647,7 @@ func TestFaultStatusErrorsAreNotFindings(t *testing.T) {
 func TestFaultHungRuntime(t *testing.T) {
 	const timeout = 2 * time.Second
 	bound := timeout + 2*time.Second
-	scanVia := func(t *testing.T, socket string) (*scan.Report, error, time.Duration) {
+	scanVia := func(t *testing.T, socket string) (*scan.Report, time.Duration, error) {
 		t.Helper()
 		o := scan.Options{Filter: scan.Filter{Namespace: "rtaudit-hung"}}
 		o.Runtime.Endpoint = "unix://" + socket
@@ -656,7 +656,7 @@ func TestFaultHungRuntime(t *testing.T) {
 		defer cancel()
 		begin := time.Now()
 		r, err := scan.Run(ctx, o)
-		return r, err, time.Since(begin)
+		return r, time.Since(begin), err
 	}
 	oneLine := func(t *testing.T, err error, call, socket string, took time.Duration) {
 		t.Helper()
@@ -699,7 +699,7 @@ func TestFaultHungRuntime(t *testing.T) {
 				c.Close()
 			}
 		})
-		_, err, took := scanVia(t, sock)
+		_, took, err := scanVia(t, sock)
 		oneLine(t, err, "Version", sock, took)
 	})
 
@@ -712,7 +712,7 @@ func TestFaultHungRuntime(t *testing.T) {
 			}
 			return nil
 		}})
-		_, err, took := scanVia(t, proxy.Socket)
+		_, took, err := scanVia(t, proxy.Socket)
 		oneLine(t, err, "ListPodSandbox", proxy.Socket, took)
 	})
 
@@ -730,7 +730,7 @@ func TestFaultHungRuntime(t *testing.T) {
 			}
 			return resp, err
 		}})
-		r, err, took := scanVia(t, proxy.Socket)
+		r, took, err := scanVia(t, proxy.Socket)
 		if err != nil {
 			t.Fatal(err)
 		}

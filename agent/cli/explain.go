@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -109,23 +108,9 @@ func parseInterspersed(fs *flag.FlagSet, args []string, s Streams, argsUsage str
 }
 
 func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {
-	level := slog.LevelWarn
-	if o.verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: level}))
-	so := o.scanOptions()
-	so.All, so.Logger = o.all, log
-	so.Filter = scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container}
-	var ws []waiver.Waiver
-	var err error
-	if o.waivers != "" {
-		if ws, err = waiver.Load(o.waivers); err != nil {
-			return ExitError, fmt.Errorf("--waivers: %w", err)
-		}
-	}
-	src := &scanOptions{nodeOptions: o.nodeOptions, pods: o.pods}
-	if so.Declared, err = src.source(ctx, s); err != nil {
+	so, ws, log, err := scanInputs{node: o.nodeOptions, pods: o.pods, waivers: o.waivers, verbose: o.verbose, all: o.all,
+		filter: scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container}}.prepare(ctx, s)
+	if err != nil {
 		return ExitError, err
 	}
 	fsys, err := probes.NewFS(so.ProcRoot)

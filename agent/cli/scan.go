@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"flag"
-	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
@@ -61,22 +59,9 @@ func (o *scanOptions) Validate() error {
 }
 
 func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
-	level := slog.LevelWarn
-	if o.verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: level}))
-	so := o.scanOptions()
-	so.All, so.Logger = o.all, log
-	so.Filter = scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container}
-	var ws []waiver.Waiver
-	var err error
-	if o.waivers != "" { // before the scan: a bad file fails fast
-		if ws, err = waiver.Load(o.waivers); err != nil {
-			return ExitError, fmt.Errorf("--waivers: %w", err)
-		}
-	}
-	if so.Declared, err = o.source(ctx, s); err != nil {
+	so, ws, _, err := scanInputs{node: o.nodeOptions, pods: o.pods, waivers: o.waivers, verbose: o.verbose, all: o.all,
+		filter: scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container}}.prepare(ctx, s)
+	if err != nil {
 		return ExitError, err
 	}
 	r, err := scan.Run(ctx, so)

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/rtaudit/rtaudit/agent/internal/parallel"
 )
 
 // sandboxRef is what a container borrows from its sandbox.
@@ -75,7 +76,7 @@ func (c *Client) Snapshot(ctx context.Context, opts ListOptions) (*Snapshot, err
 		r, ok := refs[id]
 		return r, ok
 	}
-	forEach(len(errs), statusWorkers, func(i int) {
+	parallel.ForEach(len(errs), statusWorkers, func(i int) {
 		if i < len(readSbs) {
 			item := readSbs[i]
 			sb, cached := c.cache.sandbox(item.GetId())
@@ -137,25 +138,6 @@ func firstAbort(errs []error) error {
 		}
 	}
 	return first
-}
-
-// forEach calls fn(i) for every i in [0, n) on at most workers goroutines
-// and returns when all calls have.
-func forEach(n, workers int, fn func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(n, workers) {
-		wg.Go(func() {
-			for i := range next {
-				fn(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // ContainerByID reads one container afresh; errors.Is(err, ErrNotFound)

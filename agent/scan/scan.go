@@ -13,6 +13,7 @@ import (
 	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/declared"
 	"github.com/rtaudit/rtaudit/agent/expect"
+	"github.com/rtaudit/rtaudit/agent/internal/parallel"
 	"github.com/rtaudit/rtaudit/probes"
 )
 
@@ -161,7 +162,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	// 110 pods the audits took 78–85 ms on one goroutine, 56–64 ms on two.
 	// The report is recorded in the snapshot's order.
 	audits := make([]audited, len(ctrs))
-	forEach(len(ctrs), runtime.GOMAXPROCS(0), func(i int) {
+	parallel.ForEach(len(ctrs), runtime.GOMAXPROCS(0), func(i int) {
 		audits[i] = p.collect(ctrs[i], sandboxes[ctrs[i].SandboxID])
 	})
 	for _, a := range audits {
@@ -174,25 +175,6 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	}
 	checks.Sort(r.Findings)
 	return r, nil
-}
-
-// forEach calls fn(i) for every i in [0, n) on at most workers goroutines
-// and returns when all calls have.
-func forEach(n, workers int, fn func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(n, workers) {
-		wg.Go(func() {
-			for i := range next {
-				fn(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // pass is the state of one scan. Its Session caches what processes share

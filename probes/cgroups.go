@@ -37,6 +37,11 @@ func cgroupsWithin(cand, ref []Cgroup) bool {
 	return true
 }
 
+// WithinCgroupsOf reports whether p is in every cgroup hierarchy of ref at
+// ref's path or below it: a process of the container ref is the init of,
+// whatever namespaces it made.
+func (p *Process) WithinCgroupsOf(ref *Process) bool { return cgroupsWithin(p.Cgroups, ref.Cgroups) }
+
 // anyCgroupWithin reports whether one of cgs has a path at or below path.
 func anyCgroupWithin(cgs []Cgroup, path string) bool {
 	for _, c := range cgs {

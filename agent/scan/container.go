@@ -28,6 +28,9 @@ type audited struct {
 	err      string // why the container could not be audited; "" when it was
 	// procs are the container's live processes (none when not audited).
 	procs []*probes.Process
+	// subj is what the checks judged, kept to judge again with processes
+	// the hidden-process search finds nested below the container.
+	subj *checks.Subject
 }
 
 // audit collects one container, evaluates it and records it in the report.
@@ -50,6 +53,7 @@ func (s *pass) record(a audited) {
 	default:
 		r.Containers = append(r.Containers, a.summary)
 		r.Findings = append(r.Findings, a.findings...)
+		s.subjects = append(s.subjects, a.subj)
 	}
 	s.k.add(a.ref, a.procs)
 	if len(a.procs) == 0 {
@@ -79,7 +83,7 @@ func (s *pass) collect(c *cri.Container, sb *cri.Sandbox) audited {
 	d.AllCaps &= bounding
 	subj := &checks.Subject{
 		Namespace: c.Pod.Namespace, Pod: c.Pod.Name, Container: c.Name, ContainerID: c.ID,
-		CRI: c.Config, OCI: c.Spec, Processes: procs, Host: host, Defaults: d,
+		CRI: c.Config, OCI: c.Spec, Processes: procs, InitPID: c.PID, Host: host, Defaults: d,
 	}
 	if sb != nil {
 		subj.SandboxNamespaces = sb.NamespaceOptions
@@ -96,7 +100,7 @@ func (s *pass) collect(c *cri.Container, sb *cri.Sandbox) audited {
 	} else {
 		sum.Problems = subj.Declared.Problems
 	}
-	a.summary, a.findings, a.procs = sum, checks.Evaluate(subj), procs
+	a.summary, a.findings, a.procs, a.subj = sum, checks.Evaluate(subj), procs, subj
 	return a
 }
 

@@ -111,6 +111,11 @@ func (s *pass) hideouts() ([]hideout, error) {
 		if k.ownedByCRI(p) {
 			continue
 		}
+		if subj := s.containerOf(p); subj != nil {
+			subj.Processes = append(subj.Processes, p) // a namespace nested below the container's
+			s.nestedIn[subj] = true
+			continue
+		}
 		cands = append(cands, p)
 	}
 	return groupHideouts(cands, host), nil
@@ -254,6 +259,7 @@ func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("searching for hidden processes: %w", err)
 	}
+	s.judgeNested()
 	if len(groups) > 0 {
 		groups = s.createdMeanwhile(ctx, groups)
 	}
@@ -345,4 +351,39 @@ func (s *pass) createdMeanwhile(ctx context.Context, groups []hideout) []hideout
 		}
 	}
 	return out
+}
+
+// containerOf is the audited container p belongs to although it is not in
+// the container's pid namespace: a process in the container's cgroups
+// that made a pid namespace of its own below the container's (unshare
+// --pid, a sandbox). It is the container's, to be judged with it, not a
+// hidden one nor one that entered from outside.
+func (s *pass) containerOf(p *probes.Process) *checks.Subject {
+	for _, subj := range s.subjects {
+		for _, q := range subj.Processes {
+			if q != nil && q.PID == subj.InitPID {
+				if p.WithinCgroupsOf(q) {
+					return subj
+				}
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// judgeNested judges again the containers the hidden-process search found
+// processes of in nested namespaces, with those processes: their findings
+// replace the container's.
+func (s *pass) judgeNested() {
+	r := s.r
+	for subj := range s.nestedIn {
+		r.Findings = slices.DeleteFunc(r.Findings, func(f checks.Finding) bool { return f.ContainerID == subj.ContainerID })
+		r.Findings = append(r.Findings, checks.Evaluate(subj)...)
+		for i := range r.Containers {
+			if r.Containers[i].ID == subj.ContainerID {
+				r.Containers[i].Processes = len(subj.Processes)
+			}
+		}
+	}
 }

@@ -146,7 +146,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	for i := range snap.Sandboxes {
 		sandboxes[snap.Sandboxes[i].ID] = &snap.Sandboxes[i]
 	}
-	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}}
+	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}, nestedIn: map[*checks.Subject]bool{}}
 	if _, root, err := s.fs.Mounts(1); err == nil {
 		p.hostRoot = root
 	} else {
@@ -182,6 +182,10 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 // only. Containers are collected concurrently (collect, hostPathsFor); the
 // rest of a pass runs on one goroutine.
 type pass struct {
+	// subjects are the audited containers, as judged; nestedIn those the
+	// hidden-process search found processes of nested namespaces in.
+	subjects []*checks.Subject
+	nestedIn map[*checks.Subject]bool
 	*Scanner
 	sess     *probes.Session
 	r        *Report

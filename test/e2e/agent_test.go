@@ -118,7 +118,7 @@ func TestAgentUnderKubelet(t *testing.T) {
 
 	checkAgentReach(t, c, a.pod)
 	checkNodeBoundWrites(t, c, a.pod)
-	checkSteadyWrites(t, a)
+	checkSteadyWrites(t, c, a)
 
 	if err := c.DeletePod(ctx, ns, drift.Name); err != nil {
 		t.Fatal(err)
@@ -383,20 +383,41 @@ func checkNodeBoundWrites(t *testing.T, c *cluster.Cluster, pod *corev1.Pod) {
 	}
 }
 
-// checkSteadyWrites: at rest (nothing changes on the node), three resyncs
-// write nothing to the API: report writes follow change, not time.
-func checkSteadyWrites(t *testing.T, a *agent) {
+// checkSteadyWrites: at rest (nothing changes in the pods), three resyncs
+// rewrite no pod's report: writes follow change, not time. (The node's
+// ClusterReport is left out: other test packages run containers on this
+// host meanwhile, hidden ones to this node's agent, and that is change.)
+func checkSteadyWrites(t *testing.T, c *cluster.Cluster, a *agent) {
 	t.Helper()
-	before, scans := counter(t, a, "rtaudit_report_writes_total"), counter(t, a, "rtaudit_scans_total")
+	rc := reportsClient(t, c)
+	versions := func() map[string]string {
+		out := map[string]string{}
+		for _, n := range []string{ns, a.pod.Namespace} {
+			list, err := rc.OpenreportsV1alpha1().Reports(n).List(context.Background(), metav1.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range list.Items {
+				out[r.Namespace+"/"+r.Name] = r.ResourceVersion
+			}
+		}
+		return out
+	}
+	scans := counter(t, a, "rtaudit_scans_total")
+	before := versions()
 	time.Sleep(16 * time.Second) // three resyncs of 5s
-	after, scansAfter := counter(t, a, "rtaudit_report_writes_total"), counter(t, a, "rtaudit_scans_total")
+	after, scansAfter := versions(), counter(t, a, "rtaudit_scans_total")
 	if scansAfter-scans < 3 {
 		t.Errorf("%v audits in 16s, want at least 3 resyncs", scansAfter-scans)
 	}
-	if after != before {
-		t.Errorf("at rest the agent wrote %v reports in 16s (want 0: writes follow change)", after-before)
+	rewritten := 0
+	for k, v := range before {
+		if after[k] != v {
+			rewritten++
+			t.Errorf("report %s rewritten at rest (resourceVersion %s → %s)", k, v, after[k])
+		}
 	}
-	t.Logf("at rest: %v audits, %v report writes in 16s", scansAfter-scans, after-before)
+	t.Logf("at rest: %v audits, %d of %d pod reports rewritten in 16s", scansAfter-scans, rewritten, len(before))
 }
 
 // counter sums every series of a counter in /metrics.

@@ -112,8 +112,14 @@ func (s *pass) hideouts() ([]hideout, error) {
 			continue
 		}
 		if subj := s.containerOf(p); subj != nil {
-			subj.Processes = append(subj.Processes, p) // a namespace nested below the container's
-			s.nestedIn[subj] = true
+			// The container's, though outside its pid namespace or
+			// started after the listing: judged with it, unless still in
+			// the runtime's init stage (an exec under way), as processes
+			// does.
+			if !strings.HasPrefix(p.Comm, "runc:[") {
+				subj.Processes = append(subj.Processes, p)
+				s.nestedIn[subj] = true
+			}
 			continue
 		}
 		cands = append(cands, p)

@@ -54,13 +54,13 @@ func New(upstream string, log *slog.Logger) (*Filter, error) {
 	}
 	conn, err := grpc.NewClient("unix://"+upstream,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(raw{}), grpc.MaxCallRecvMsgSize(maxMsgSize), grpc.MaxCallSendMsgSize(maxMsgSize)))
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(Codec{}), grpc.MaxCallRecvMsgSize(maxMsgSize), grpc.MaxCallSendMsgSize(maxMsgSize)))
 	if err != nil {
 		return nil, fmt.Errorf("cri-filter: upstream %s: %w", upstream, err)
 	}
 	f := &Filter{upstream: conn, log: log}
 	f.server = grpc.NewServer(
-		grpc.ForceServerCodec(raw{}),
+		grpc.ForceServerCodec(Codec{}),
 		grpc.UnknownServiceHandler(f.forward),
 		grpc.MaxRecvMsgSize(maxMsgSize), grpc.MaxSendMsgSize(maxMsgSize),
 		grpc.ConnectionTimeout(10*time.Second),
@@ -85,13 +85,13 @@ func (f *Filter) forward(_ any, down grpc.ServerStream) error {
 		f.log.Warn("refused", "method", method)
 		return status.Errorf(codes.PermissionDenied, "rtaudit cri-filter: %q is not a read call the audit makes", method)
 	}
-	ctx, cancel := context.WithCancel(outgoing(down.Context()))
+	ctx, cancel := context.WithCancel(Outgoing(down.Context()))
 	defer cancel()
 	up, err := f.upstream.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, method)
 	if err != nil {
 		return err
 	}
-	var req frame
+	var req Frame
 	if err := down.RecvMsg(&req); err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (f *Filter) forward(_ any, down grpc.ServerStream) error {
 		return err
 	}
 	for {
-		var resp frame
+		var resp Frame
 		err := up.RecvMsg(&resp)
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -116,9 +116,9 @@ func (f *Filter) forward(_ any, down grpc.ServerStream) error {
 	}
 }
 
-// outgoing keeps of the caller's metadata only containerd's namespace
+// Outgoing keeps of the caller's metadata only containerd's namespace
 // headers (the tasks of which namespace to list); nothing else crosses.
-func outgoing(ctx context.Context) context.Context {
+func Outgoing(ctx context.Context) context.Context {
 	in, _ := metadata.FromIncomingContext(ctx)
 	out := metadata.MD{}
 	for k, v := range in {
@@ -129,23 +129,23 @@ func outgoing(ctx context.Context) context.Context {
 	return metadata.NewOutgoingContext(ctx, out)
 }
 
-// frame is one message, never decoded.
-type frame []byte
+// Frame is one message, never decoded.
+type Frame []byte
 
-// raw is a codec that passes frames through. It is named "proto" so
-// clients and the runtime see the content type they expect.
-type raw struct{}
+// Codec passes Frames through. It is named "proto" so clients and the
+// runtime see the content type they expect.
+type Codec struct{}
 
-func (raw) Marshal(v any) ([]byte, error) {
-	f, ok := v.(*frame)
+func (Codec) Marshal(v any) ([]byte, error) {
+	f, ok := v.(*Frame)
 	if !ok {
 		return nil, fmt.Errorf("cri-filter: cannot marshal %T", v)
 	}
 	return *f, nil
 }
 
-func (raw) Unmarshal(data []byte, v any) error {
-	f, ok := v.(*frame)
+func (Codec) Unmarshal(data []byte, v any) error {
+	f, ok := v.(*Frame)
 	if !ok {
 		return fmt.Errorf("cri-filter: cannot unmarshal into %T", v)
 	}
@@ -153,4 +153,4 @@ func (raw) Unmarshal(data []byte, v any) error {
 	return nil
 }
 
-func (raw) Name() string { return "proto" }
+func (Codec) Name() string { return "proto" }

@@ -32,7 +32,7 @@ func (u *upstream) handle(_ any, s grpc.ServerStream) error {
 	u.methods = append(u.methods, m)
 	u.md = append(u.md, md)
 	u.mu.Unlock()
-	var req frame
+	var req Frame
 	if err := s.RecvMsg(&req); err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func setup(t testing.TB) (*upstream, *grpc.ClientConn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	us := grpc.NewServer(grpc.ForceServerCodec(raw{}), grpc.UnknownServiceHandler(up.handle))
+	us := grpc.NewServer(grpc.ForceServerCodec(Codec{}), grpc.UnknownServiceHandler(up.handle))
 	go func() { _ = us.Serve(ul) }()
 	t.Cleanup(us.Stop)
 	f, err := New(upSock, nil)
@@ -110,7 +110,7 @@ func TestReadCallsPass(t *testing.T) {
 		t.Errorf("events stream: %d messages, want 2", n)
 	}
 	ctx = metadata.AppendToOutgoingContext(ctx, "containerd-namespace", "default", "authorization", "secret")
-	if err := conn.Invoke(ctx, "/containerd.services.tasks.v1.Tasks/List", &frame{}, &frame{}, grpc.ForceCodec(raw{})); err != nil {
+	if err := conn.Invoke(ctx, "/containerd.services.tasks.v1.Tasks/List", &Frame{}, &Frame{}, grpc.ForceCodec(Codec{})); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"/runtime.v1.RuntimeService/Version", "/runtime.v1.RuntimeService/ListContainers",
@@ -149,10 +149,10 @@ func TestWriteCallsRefused(t *testing.T) {
 			return err
 		},
 		"containerd tasks Exec": func() error {
-			return conn.Invoke(ctx, "/containerd.services.tasks.v1.Tasks/Exec", &frame{}, &frame{}, grpc.ForceCodec(raw{}))
+			return conn.Invoke(ctx, "/containerd.services.tasks.v1.Tasks/Exec", &Frame{}, &Frame{}, grpc.ForceCodec(Codec{}))
 		},
 		"containerd containers Create": func() error {
-			return conn.Invoke(ctx, "/containerd.services.containers.v1.Containers/Create", &frame{}, &frame{}, grpc.ForceCodec(raw{}))
+			return conn.Invoke(ctx, "/containerd.services.containers.v1.Containers/Create", &Frame{}, &Frame{}, grpc.ForceCodec(Codec{}))
 		},
 	}
 	for name, call := range calls {
@@ -178,8 +178,8 @@ func FuzzFilter(f *testing.F) {
 		before := len(up.seen())
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		in := frame(payload)
-		err := conn.Invoke(ctx, method, &in, &frame{}, grpc.ForceCodec(raw{}))
+		in := Frame(payload)
+		err := conn.Invoke(ctx, method, &in, &Frame{}, grpc.ForceCodec(Codec{}))
 		after := up.seen()
 		for _, m := range after[before:] {
 			if !Allowed[m] {

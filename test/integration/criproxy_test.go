@@ -7,13 +7,12 @@ import (
 	"io"
 	"net"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
+	"github.com/rtaudit/rtaudit/agent/crifilter"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -54,7 +53,7 @@ const containerStatusMethod = "/runtime.v1.RuntimeService/ContainerStatus"
 func startCRIProxy(t *testing.T, upstream string, hooks proxyHooks) *criProxy {
 	t.Helper()
 	conn, err := grpc.NewClient("unix://"+upstream, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{}), grpc.MaxCallRecvMsgSize(16<<20), grpc.MaxCallSendMsgSize(16<<20)))
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(crifilter.Codec{}), grpc.MaxCallRecvMsgSize(16<<20), grpc.MaxCallSendMsgSize(16<<20)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +62,7 @@ func startCRIProxy(t *testing.T, upstream string, hooks proxyHooks) *criProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.server = grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(p.forward),
+	p.server = grpc.NewServer(grpc.ForceServerCodec(crifilter.Codec{}), grpc.UnknownServiceHandler(p.forward),
 		grpc.MaxRecvMsgSize(16<<20), grpc.MaxSendMsgSize(16<<20))
 	go func() { _ = p.server.Serve(ln) }()
 	t.Cleanup(func() {
@@ -91,11 +90,11 @@ func (p *criProxy) forward(_ any, down grpc.ServerStream) error {
 			return err
 		}
 	}
-	var req rawFrame
+	var req crifilter.Frame
 	if err := down.RecvMsg(&req); err != nil {
 		return err
 	}
-	ctx = outgoingMD(ctx)
+	ctx = crifilter.Outgoing(ctx)
 	if method == containerStatusMethod && p.hooks.containerStatus != nil {
 		return p.rewriteStatus(ctx, down, req)
 	}
@@ -110,7 +109,7 @@ func (p *criProxy) forward(_ any, down grpc.ServerStream) error {
 		return err
 	}
 	for {
-		var resp rawFrame
+		var resp crifilter.Frame
 		err := up.RecvMsg(&resp)
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -126,12 +125,12 @@ func (p *criProxy) forward(_ any, down grpc.ServerStream) error {
 
 // rewriteStatus forwards one ContainerStatus call and lets the hook change
 // its answer.
-func (p *criProxy) rewriteStatus(ctx context.Context, down grpc.ServerStream, req rawFrame) error {
+func (p *criProxy) rewriteStatus(ctx context.Context, down grpc.ServerStream, req crifilter.Frame) error {
 	var in runtimeapi.ContainerStatusRequest
 	if err := proto.Unmarshal(req, &in); err != nil {
 		return fmt.Errorf("proxy: decode ContainerStatusRequest: %w", err)
 	}
-	var raw rawFrame
+	var raw crifilter.Frame
 	var resp *runtimeapi.ContainerStatusResponse
 	err := p.upstream.Invoke(ctx, containerStatusMethod, &req, &raw)
 	if err == nil {
@@ -148,45 +147,6 @@ func (p *criProxy) rewriteStatus(ctx context.Context, down grpc.ServerStream, re
 	if err != nil {
 		return err
 	}
-	f := rawFrame(out)
+	f := crifilter.Frame(out)
 	return down.SendMsg(&f)
 }
-
-// outgoingMD passes containerd's namespace header on (its task API is
-// namespaced); nothing else.
-func outgoingMD(ctx context.Context) context.Context {
-	in, _ := metadata.FromIncomingContext(ctx)
-	out := metadata.MD{}
-	for k, v := range in {
-		if strings.HasPrefix(k, "containerd-namespace") {
-			out[k] = v
-		}
-	}
-	return metadata.NewOutgoingContext(ctx, out)
-}
-
-// rawFrame is one message, forwarded undecoded.
-type rawFrame []byte
-
-// rawCodec passes frames through; it is named "proto" so both sides see
-// the content type they expect.
-type rawCodec struct{}
-
-func (rawCodec) Marshal(v any) ([]byte, error) {
-	f, ok := v.(*rawFrame)
-	if !ok {
-		return nil, fmt.Errorf("proxy: cannot marshal %T", v)
-	}
-	return *f, nil
-}
-
-func (rawCodec) Unmarshal(data []byte, v any) error {
-	f, ok := v.(*rawFrame)
-	if !ok {
-		return fmt.Errorf("proxy: cannot unmarshal into %T", v)
-	}
-	*f = append((*f)[:0], data...)
-	return nil
-}
-
-func (rawCodec) Name() string { return "proto" }

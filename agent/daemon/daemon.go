@@ -136,8 +136,9 @@ func newAgent(o Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{o: o, log: o.Logger, fs: fs, metrics: newMetrics(o.Version, o.PodLabels), findings: map[findingKey]bool{},
+	a := &Agent{o: o, log: o.Logger, fs: fs, findings: map[findingKey]bool{},
 		waivers: &waivers{file: o.Waivers, log: o.Logger}}
+	a.metrics = newMetrics(o.Version, o.PodLabels, func() bool { return a.pods != nil && a.pods.Healthy() })
 	if o.Kube != nil {
 		cs, err := kubernetes.NewForConfig(o.Kube)
 		if err != nil {

@@ -171,15 +171,12 @@ func (a *Agent) annotate(r *scan.Report, src declared.Source) {
 		a.metrics.declaredFromAPI.Set(0)
 	case src == nil:
 		a.metrics.declaredFromAPI.Set(0)
-		a.metrics.apiUp.Set(0)
 		r.Notes = append(r.Notes, "the Kubernetes API's pods of this node are not known yet: containers judged against their own CRI configs")
 	case !a.pods.Healthy():
 		a.metrics.declaredFromAPI.Set(1)
-		a.metrics.apiUp.Set(0)
 		r.Notes = append(r.Notes, "the Kubernetes API is unreachable: containers judged against the last known pod specs")
 	default:
 		a.metrics.declaredFromAPI.Set(1)
-		a.metrics.apiUp.Set(1)
 	}
 	if a.pods != nil {
 		a.metrics.apiErrors.Add(float64(a.pods.TakeErrors()))

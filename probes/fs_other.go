@@ -58,3 +58,6 @@ func (s *Session) ContainerPIDsOf(p *Process) ([]int, error) { return nil, ErrUn
 
 // Listing is unsupported off Linux.
 func (s *Session) Listing() ([]Listed, error) { return nil, ErrUnsupported }
+
+// OpenLive fails on platforms other than Linux.
+func OpenLive(procRoot string) (FS, error) { return FS{}, ErrUnsupported }

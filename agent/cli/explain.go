@@ -113,7 +113,7 @@ func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	fsys, err := probes.NewFS(so.ProcRoot)
+	fsys, err := probes.OpenLive(so.ProcRoot)
 	if err != nil {
 		return ExitError, err
 	}

@@ -132,7 +132,7 @@ func newAgent(o Options) (*Agent, error) {
 	}
 	o.Scan.Node = declared.NodeName(o.Scan.Node)
 	o.Scan.Logger, o.Scan.Runtime.Logger = o.Logger, o.Logger
-	fs, err := probes.NewFS(o.Scan.ProcRoot)
+	fs, err := probes.OpenLive(o.Scan.ProcRoot)
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ type Scanner struct {
 
 // New connects to the runtime o.Runtime names and opens o.ProcRoot.
 func New(ctx context.Context, o Options) (*Scanner, error) {
-	fs, err := probes.NewFS(o.ProcRoot)
+	fs, err := probes.OpenLive(o.ProcRoot)
 	if err != nil {
 		return nil, err
 	}

@@ -124,8 +124,9 @@ func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {
 	}
 	defer rt.Close()
 
-	// The findings: a scan of this pod (or container) only.
-	r, err := scan.NewScanner(rt, fsys, so).Scan(ctx)
+	// The findings and the facts they were made from: one scan of this
+	// pod (or container) only.
+	r, facts, err := scan.NewScanner(rt, fsys, so).Explain(ctx, so.Filter)
 	if err != nil {
 		return ExitError, err
 	}
@@ -136,14 +137,11 @@ func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	// The values of every layer. scan.Scanner does not return the facts
-	// it judged yet: they are collected again, right after the scan.
-	subj, pod, err := collectSubject(ctx, rt, fsys, so, target)
-	if err != nil {
-		return ExitError, err
+	fc, ok := facts[target.ID]
+	if !ok { // every audited container has its facts
+		return ExitError, fmt.Errorf("no facts for container %s", report.Inert(short(target.ID)))
 	}
-	e := explanation(subj, pod, r, target)
-	e.Notes = append(e.Notes, "the values were read right after the scan that made the findings: a process may have come or gone in between")
+	e := explanation(fc.Subject, fc.Pod, r, target)
 	if o.output == "json" {
 		err = report.ExplainJSON(s.Out, e)
 	} else {

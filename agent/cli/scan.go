@@ -26,6 +26,8 @@ type scanOptions struct {
 	waivers                   string
 	showWaived                bool
 	noColor                   bool
+	// position locates declared containers in the manifests, for SARIF.
+	position func(ns, pod, ctr string) (string, int, bool)
 }
 
 func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
@@ -70,6 +72,7 @@ func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
+	o.position = manifestPositions(so.Declared)
 	if len(ws) > 0 {
 		waiver.Apply(r, ws, podLabels(so.Declared, r), time.Now())
 	}
@@ -84,7 +87,7 @@ func (o *scanOptions) finish(r *scan.Report, s Streams) (int, error) {
 	case "json":
 		err = report.JSON(s.Out, r)
 	case "sarif":
-		err = report.SARIF(s.Out, r, report.SARIFOptions{ToolVersion: version(), Manifest: o.pods, ManifestFile: isFile(o.pods)})
+		err = report.SARIF(s.Out, r, report.SARIFOptions{ToolVersion: version(), Manifest: o.pods, ManifestFile: isFile(o.pods), Position: o.position})
 	default:
 		err = report.Table(s.Out, r, report.TableOptions{
 			ShowInfo: o.showInfo, Wide: o.output == "wide", ShowWaived: o.showWaived,

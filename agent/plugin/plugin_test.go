@@ -40,6 +40,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"node", "n1", "--timeout", "0s"}, "--timeout must be positive"},
 		{[]string{"pod"}, "want [NAMESPACE/]POD [CONTAINER]"},
 		{[]string{"pod", "a/b/c"}, "want [NAMESPACE/]POD"},
+		{[]string{"pod", "/p"}, "want [NAMESPACE/]POD"},
+		{[]string{"pod", "ns/"}, "want [NAMESPACE/]POD"},
 		{[]string{"pod", "ns1/p", "-n", "ns2"}, `namespace "ns1" and -n "ns2" differ`},
 		{[]string{"pod", "p", "main", "-c", "other"}, `container "main" and -c "other" differ`},
 		{[]string{"pod", "p", "-o", "wide"}, `-o "wide": want table, json`},

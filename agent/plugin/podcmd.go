@@ -31,6 +31,9 @@ func (o *podOptions) Complete(args []string) error {
 	}
 	ref := args[0]
 	if ns, name, ok := strings.Cut(ref, "/"); ok {
+		if ns == "" {
+			return usagef("%q: want [NAMESPACE/]POD", args[0])
+		}
 		o.namespace, ref = ns, name
 	}
 	o.pod = ref
@@ -44,7 +47,7 @@ func (o *podOptions) Complete(args []string) error {
 }
 
 func (o *podOptions) Validate() error {
-	if o.pod == "" || strings.Contains(o.pod, "/") || (o.namespace == "" && strings.HasPrefix(o.pod, "/")) {
+	if o.pod == "" || strings.Contains(o.pod, "/") {
 		return usagef("want [NAMESPACE/]POD")
 	}
 	if o.namespace != "" && o.kubeFlags.namespace != "" && o.namespace != o.kubeFlags.namespace {

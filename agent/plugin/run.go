@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -21,17 +22,11 @@ import (
 // whatever happens: done, failed, timed out or interrupted (ctx
 // cancelled). notify, when set, hears the pod's name once it exists.
 func runPod(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod, timeout time.Duration, out, errOut io.Writer, notify func(string)) (int, error) {
-	created, err := cs.CoreV1().Pods(p.Namespace).Create(ctx, p, metav1.CreateOptions{})
-	if err != nil {
-		if ctx.Err() != nil {
-			return ExitInterrupted, errInterrupted
-		}
-		return ExitError, fmt.Errorf("creating the pod in %s: %w", p.Namespace, err)
-	}
-	name := created.Name
-	if notify != nil {
-		notify(name)
-	}
+	// The name is chosen here, not by the API server (generateName), so a
+	// pod whose creation a signal interrupts can still be deleted.
+	p = p.DeepCopy()
+	p.Name, p.GenerateName = p.GenerateName+rand.String(6), ""
+	name := p.Name
 	defer func() {
 		// A fresh context: the run's may be cancelled already.
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -41,6 +36,15 @@ func runPod(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod, timeout
 			fmt.Fprintf(errOut, "kubectl rtaudit: deleting pod %s/%s: %v (delete it by hand)\n", p.Namespace, name, err)
 		}
 	}()
+	if _, err := cs.CoreV1().Pods(p.Namespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+		if ctx.Err() != nil {
+			return ExitInterrupted, errInterrupted
+		}
+		return ExitError, fmt.Errorf("creating the pod in %s: %w", p.Namespace, err)
+	}
+	if notify != nil {
+		notify(name)
+	}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	code, err := follow(rctx, cs, p.Namespace, name, out)

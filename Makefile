@@ -10,6 +10,7 @@ include test/harness.mk
 include test/cluster.mk
 include deploy/deploy.mk
 include test/bench/bench.mk
+include deploy/krew/krew.mk
 
 all: build
 

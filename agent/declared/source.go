@@ -22,6 +22,7 @@ type Index struct {
 	name   expect.Origin
 	byUID  map[string]*corev1.Pod
 	byName map[string]*corev1.Pod
+	pos    map[string]Position // where manifests declared the pods (manifest_pos.go)
 }
 
 // NewIndex indexes pods for lookup; name is the Source name it reports.

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/rtaudit/rtaudit/agent/checks"
 	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/declared"
@@ -125,6 +127,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // report. A container that vanishes mid-scan is listed as gone; one that
 // cannot be read is listed as an error; neither sinks the scan.
 func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
+	p, err := s.run(ctx, s.opts.Filter)
+	if err != nil {
+		return nil, err
+	}
+	return p.r, nil
+}
+
+// run is one scan of the containers f keeps; the pass keeps what was
+// judged (Explain returns it).
+func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
 	snap, err := s.rt.Snapshot(ctx, cri.ListOptions{All: s.opts.All})
 	if err != nil {
 		return nil, err
@@ -146,7 +158,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	for i := range snap.Sandboxes {
 		sandboxes[snap.Sandboxes[i].ID] = &snap.Sandboxes[i]
 	}
-	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}, nestedIn: map[*checks.Subject]bool{}}
+	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}, nestedIn: map[*checks.Subject]bool{}, pods: map[string]*corev1.Pod{}}
 	if _, root, err := s.fs.Mounts(1); err == nil {
 		p.hostRoot = root
 	} else {
@@ -154,7 +166,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	}
 	var ctrs []*cri.Container
 	for i := range snap.Containers {
-		if c := &snap.Containers[i]; s.opts.Filter.keep(c) {
+		if c := &snap.Containers[i]; f.keep(c) {
 			ctrs = append(ctrs, c)
 		}
 	}
@@ -168,13 +180,13 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	for _, a := range audits {
 		p.record(a)
 	}
-	if !s.opts.NoHideouts && s.opts.Filter == (Filter{}) {
+	if !s.opts.NoHideouts && f == (Filter{}) {
 		if err := p.searchHideouts(ctx, snap); err != nil {
 			return nil, err
 		}
 	}
 	checks.Sort(r.Findings)
-	return r, nil
+	return p, nil
 }
 
 // pass is the state of one scan. Its Session caches what processes share
@@ -186,6 +198,8 @@ type pass struct {
 	// hidden-process search found processes of nested namespaces in.
 	subjects []*checks.Subject
 	nestedIn map[*checks.Subject]bool
+	// pods are the declared pods of the audited containers, by ID.
+	pods map[string]*corev1.Pod
 	*Scanner
 	sess     *probes.Session
 	r        *Report

@@ -229,6 +229,9 @@ func (c *Cluster) start(ctx context.Context) error {
 	if c.rec.Secrets, err = writePKI(c.lay.pki(), o.NodeName); err != nil {
 		return err
 	}
+	if err := writeKubeletClientPKI(c.lay.pki()); err != nil {
+		return err
+	}
 	ports, err := freePorts(4)
 	if err != nil {
 		return err

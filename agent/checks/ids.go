@@ -17,6 +17,7 @@ const (
 	NoNewPrivs          ID = "no-new-privs"
 	Privileged          ID = "privileged"
 	ProcMount           ID = "proc-mount"
+	PSSLevel            ID = "pss-level"
 	ReadonlyRootfs      ID = "readonly-rootfs"
 	RunAsGroup          ID = "run-as-group"
 	RunAsNonRoot        ID = "run-as-non-root"

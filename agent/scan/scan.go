@@ -173,6 +173,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 			return nil, err
 		}
 	}
+	p.judgePods(audits)
 	checks.Sort(r.Findings)
 	return r, nil
 }

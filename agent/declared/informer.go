@@ -29,6 +29,8 @@ type Informer struct {
 	healthy  atomic.Bool
 	errors   atomic.Int64
 
+	namespaces *namespaceWatch
+
 	mu     sync.Mutex
 	lastOK time.Time
 	missed map[string]time.Time // namespace/name looked up live and not found, when
@@ -63,7 +65,7 @@ func NewInformer(cs kubernetes.Interface, node string) (*Informer, error) {
 		cache.NamespaceIndex: cache.MetaNamespaceIndexFunc,
 		uidIndex:             podUIDs,
 	})
-	in := &Informer{cs: cs, informer: inf, missed: map[string]time.Time{}}
+	in := &Informer{cs: cs, informer: inf, missed: map[string]time.Time{}, namespaces: newNamespaceWatch(cs)}
 	if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
 		in.healthy.Store(false)
 		in.errors.Add(1)
@@ -102,6 +104,7 @@ func (in *Informer) ok() {
 
 // Run watches until ctx ends.
 func (in *Informer) Run(ctx context.Context) {
+	in.namespaces.run(ctx)
 	go in.informer.Run(ctx.Done())
 	if cache.WaitForCacheSync(ctx.Done(), in.informer.HasSynced) {
 		in.synced.Store(true)

@@ -2,6 +2,7 @@ package declared
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,5 +126,41 @@ func TestIndexNamespaceLabels(t *testing.T) {
 	}
 	if _, ok := ix.NamespaceLabels("gone"); ok {
 		t.Error("labels of an unread namespace")
+	}
+}
+
+// TestManifestNamespaces: Namespace objects among the manifests give their
+// labels; a file with only namespaces still needs a pod.
+func TestManifestNamespaces(t *testing.T) {
+	docs := `apiVersion: v1
+kind: Namespace
+metadata:
+  name: demo
+  labels: {pod-security.kubernetes.io/enforce: restricted, pod-security.kubernetes.io/enforce-version: v1.30}
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: other}}
+- {apiVersion: v1, kind: Pod, metadata: {name: web, namespace: demo}, spec: {containers: [{name: app, image: busybox}]}}
+`
+	ix, err := LoadManifests("-", strings.NewReader(docs), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := ix.NamespaceLabels("demo"); !ok || l["pod-security.kubernetes.io/enforce"] != "restricted" || l["pod-security.kubernetes.io/enforce-version"] != "v1.30" {
+		t.Errorf("demo: %v %v", l, ok)
+	}
+	if l, ok := ix.NamespaceLabels("other"); !ok || len(l) != 0 {
+		t.Errorf("other: %v %v, want known without labels", l, ok)
+	}
+	if _, ok := ix.NamespaceLabels("absent"); ok {
+		t.Error("a namespace no manifest names has labels")
+	}
+	if _, err := LoadManifests("-", strings.NewReader("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n"), ""); err == nil {
+		t.Error("namespaces alone: want the no-pod error")
+	}
+	if _, err := LoadManifests("-", strings.NewReader("apiVersion: v1\nkind: Namespace\nmetadata: {labels: {a: b}}\n---\n"+strings.SplitN(docs, "---\n", 2)[1]), ""); err == nil {
+		t.Error("a namespace without a name: want an error")
 	}
 }

@@ -70,7 +70,11 @@ func LoadManifests(path string, stdin io.Reader, node string) (*Index, error) {
 	if len(pods) == 0 {
 		return nil, fmt.Errorf("%s: no Pod found (want a Pod, PodList or List)", path)
 	}
-	return NewIndex(expect.OriginManifest, pods), nil
+	ix := NewIndex(expect.OriginManifest, pods)
+	if len(f.namespaces) > 0 {
+		ix.SetNamespaces(f.namespaces)
+	}
+	return ix, nil
 }
 
 // nodeFilter keeps the pods of one node (all when node is empty) and
@@ -78,6 +82,9 @@ func LoadManifests(path string, stdin io.Reader, node string) (*Index, error) {
 type nodeFilter struct {
 	node   string
 	others map[string]int
+	// namespaces are the Namespace objects met (their labels: the Pod
+	// Security Admission enforce level).
+	namespaces []*corev1.Namespace
 }
 
 // keep decides from a pod's spec.nodeName alone, before decoding the rest.
@@ -330,6 +337,8 @@ func decodeObject(raw []byte, f *nodeFilter) ([]*corev1.Pod, error) {
 		return pods, nil
 	case "":
 		return nil, errors.New("object has no kind")
+	case "Namespace":
+		return nil, f.addNamespace(raw)
 	default:
 		return nil, nil // another kind of object: not a pod, nothing declared here
 	}

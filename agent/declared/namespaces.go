@@ -2,6 +2,8 @@ package declared
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -57,4 +59,25 @@ func getNamespaces(ctx context.Context, cs kubernetes.Interface, pods []*corev1.
 		out = append(out, ns)
 	}
 	return out, first
+}
+
+// addNamespace records a manifest's Namespace object: only its name and
+// labels are read (the rest of it declares nothing rtaudit judges).
+func (f *nodeFilter) addNamespace(raw []byte) error {
+	var ns struct {
+		Metadata struct {
+			Name   string            `json:"name"`
+			Labels map[string]string `json:"labels"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(raw, &ns); err != nil {
+		return fmt.Errorf("namespace: %w", err)
+	}
+	if ns.Metadata.Name == "" {
+		return errors.New("namespace without a name")
+	}
+	if f != nil {
+		f.namespaces = append(f.namespaces, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Metadata.Name, Labels: ns.Metadata.Labels}})
+	}
+	return nil
 }

@@ -19,6 +19,7 @@ const (
 	ProcMount           ID = "proc-mount"
 	PSSLevel            ID = "pss-level"
 	ReadonlyRootfs      ID = "readonly-rootfs"
+	ReadonlyVolumes     ID = "readonly-volumes"
 	RunAsGroup          ID = "run-as-group"
 	RunAsNonRoot        ID = "run-as-non-root"
 	RunAsUser           ID = "run-as-user"

@@ -125,6 +125,24 @@ var appliers = map[checks.ID]applier{
 	checks.RunAsUser:    applyRoot,
 	checks.RunAsNonRoot: applyRoot,
 	checks.HostMounts:   applyHostMount,
+	checks.AppArmor: func(_ *corev1.Pod, sc *corev1.SecurityContext, _ *checks.Subject, f checks.Finding) bool {
+		if !strings.HasPrefix(f.Actual, "unconfined") {
+			return false // another profile, or complain mode: the policy reads only Unconfined
+		}
+		sc.AppArmorProfile = &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}
+		return true
+	},
+	checks.SELinux: func(_ *corev1.Pod, sc *corev1.SecurityContext, _ *checks.Subject, f checks.Finding) bool {
+		parts := strings.SplitN(f.Actual, ":", 4)
+		if len(parts) < 3 {
+			return false
+		}
+		if sc.SELinuxOptions == nil {
+			sc.SELinuxOptions = &corev1.SELinuxOptions{}
+		}
+		sc.SELinuxOptions.User, sc.SELinuxOptions.Role, sc.SELinuxOptions.Type = parts[0], parts[1], parts[2]
+		return true
+	},
 }
 
 // applyRoot: a process of the container is root inside it although the

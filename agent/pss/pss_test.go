@@ -102,6 +102,21 @@ func TestJudge(t *testing.T) {
 		{name: "host ipc", ctr: container(t, nil, checks.HostIPC), effective: Privileged, why: "host namespaces"},
 		{name: "unmasked /proc", ctr: container(t, nil, checks.ProcMount), effective: Privileged, why: "procMount"},
 		{name: "the host's root mounted", ctr: container(t, nil, checks.HostMounts), effective: Privileged, why: `volume "rtaudit-observed-0" uses restricted volume type "hostPath"`},
+		{name: "AppArmor unconfined", ctr: func() Container {
+			c := container(t, nil, checks.AppArmor)
+			c.Findings[0].Actual = "unconfined"
+			return c
+		}(), effective: Privileged, why: "forbidden AppArmor profile"},
+		{name: "AppArmor in complain mode: nothing the policy reads", ctr: func() Container {
+			c := container(t, nil, checks.AppArmor)
+			c.Findings[0].Actual = "k8s-nginx (complain)"
+			return c
+		}(), effective: Restricted},
+		{name: "an SELinux type outside the baseline's", ctr: func() Container {
+			c := container(t, nil, checks.SELinux)
+			c.Findings[0].Actual = "unconfined_u:unconfined_r:spc_t:s0"
+			return c
+		}(), effective: Privileged, why: "seLinuxOptions"},
 		{name: "groups: nothing the policy reads", ctr: container(t, nil, checks.RunAsGroup, checks.SupplementalGroups, checks.ReadonlyRootfs), effective: Restricted},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

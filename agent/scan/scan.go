@@ -209,6 +209,7 @@ func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
 		}
 		p.noteNewborns()
 	}
+	p.judgePods(audits)
 	checks.Sort(r.Findings)
 	return p, nil
 }

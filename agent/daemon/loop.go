@@ -148,8 +148,9 @@ func (a *Agent) audit(ctx context.Context, sc *scan.Scanner, trigger string, sta
 	var err error
 	if len(ids) > 0 && a.last != nil {
 		var part *scan.Report
-		if part, err = sc.ScanFiltered(ctx, scan.Filter{IDs: ids}); err == nil {
-			r = merge(a.last, part, ids)
+		var running map[string]bool
+		if part, running, err = sc.ScanFiltered(ctx, scan.Filter{IDs: ids}); err == nil {
+			r = merge(a.last, part, ids, running)
 		}
 	} else {
 		r, err = sc.Scan(ctx)

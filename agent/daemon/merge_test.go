@@ -10,14 +10,15 @@ import (
 )
 
 // merge replaces what the last full audit said of the re-audited
-// containers (summaries, findings, gone, errors), drops those the partial
-// audit no longer saw, and keeps the rest, node-level findings included.
+// containers (summaries, findings, gone, errors), drops those no longer
+// running, and keeps the rest, node-level findings included.
 func TestMerge(t *testing.T) {
 	last := &scan.Report{
-		Containers: []scan.ContainerSummary{{ID: "a"}, {ID: "b"}, {ID: "c"}},
+		Containers: []scan.ContainerSummary{{ID: "a"}, {ID: "b"}, {ID: "c"}, {ID: "f"}},
 		Findings: []checks.Finding{
 			{Check: checks.RunAsUser, Severity: checks.Critical, ContainerID: "a", Waiver: "ns/w"},
 			{Check: checks.Capabilities, Severity: checks.High, ContainerID: "b"},
+			{Check: checks.Capabilities, Severity: checks.High, ContainerID: "f"},
 			{Check: checks.UndeclaredContainer, Severity: checks.High, PID: 42},
 		},
 		Gone:   []scan.ContainerRef{{ID: "d"}},
@@ -29,7 +30,9 @@ func TestMerge(t *testing.T) {
 		Findings:   []checks.Finding{{Check: checks.Privileged, Severity: checks.Critical, ContainerID: "c"}},
 		Notes:      []string{"new note"},
 	}
-	got := merge(last, part, []string{"b", "c", "d", "e"})
+	// f stopped meanwhile: no longer listed running, so dropped although
+	// its event has not come yet.
+	got := merge(last, part, []string{"b", "c", "d", "e"}, map[string]bool{"a": true, "b": true, "c": true})
 	want := &scan.Report{
 		Containers: []scan.ContainerSummary{{ID: "a"}, {ID: "b"}, {ID: "c"}},
 		Findings: []checks.Finding{
@@ -45,7 +48,7 @@ func TestMerge(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("merge (-want +got):\n%s", diff)
 	}
-	if len(last.Findings) != 3 || last.Findings[1].ContainerID != "b" {
+	if len(last.Findings) != 4 || last.Findings[1].ContainerID != "b" {
 		t.Errorf("merge changed the last report: %+v", last.Findings)
 	}
 }

@@ -147,13 +147,15 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 }
 
 // ScanFiltered audits only the containers f keeps (no search for hidden
-// processes): the agent's audit of the containers that just started.
-func (s *Scanner) ScanFiltered(ctx context.Context, f Filter) (*Report, error) {
+// processes): the agent's audit of the containers that just started. It
+// also returns the IDs of every container the runtime listed as running,
+// kept or not.
+func (s *Scanner) ScanFiltered(ctx context.Context, f Filter) (*Report, map[string]bool, error) {
 	p, err := s.run(ctx, f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return p.r, nil
+	return p.r, p.running, nil
 }
 
 // run is one scan of the containers f keeps; the pass keeps what was
@@ -181,7 +183,7 @@ func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
 	for i := range snap.Sandboxes {
 		sandboxes[snap.Sandboxes[i].ID] = &snap.Sandboxes[i]
 	}
-	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}, nestedIn: map[*checks.Subject]bool{}, pods: map[string]*corev1.Pod{}, listedAt: listedAt}
+	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}, nestedIn: map[*checks.Subject]bool{}, pods: map[string]*corev1.Pod{}, listedAt: listedAt, running: map[string]bool{}}
 	if _, root, err := s.fs.Mounts(1); err == nil {
 		p.hostRoot = root
 	} else {
@@ -189,6 +191,9 @@ func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
 	}
 	var ctrs []*cri.Container
 	for i := range snap.Containers {
+		if snap.Containers[i].State == "running" {
+			p.running[snap.Containers[i].ID] = true
+		}
 		if c := &snap.Containers[i]; f.keep(c) {
 			ctrs = append(ctrs, c)
 		}
@@ -236,6 +241,8 @@ type pass struct {
 	// (0 when unknown): see newborn.
 	listedAt time.Duration
 	newborns int
+	// running are the IDs of the containers the runtime listed running.
+	running map[string]bool
 
 	mu sync.Mutex // guards hostPaths
 	// hostPaths caches which paths exist on the host (nil when the host's

@@ -58,3 +58,17 @@ func (s *Session) ContainerPIDsOf(p *Process) ([]int, error) { return nil, ErrUn
 
 // Listing is unsupported off Linux.
 func (s *Session) Listing() ([]Listed, error) { return nil, ErrUnsupported }
+
+// EnvNames fails on platforms other than Linux.
+func (fs FS) EnvNames(pid int, keep func(string) bool) ([]string, error) {
+	return nil, ErrUnsupported
+}
+
+// Listeners fails on platforms other than Linux.
+func (fs FS) Listeners(pid int) ([]Listener, error) { return nil, ErrUnsupported }
+
+// SocketInodes fails on platforms other than Linux.
+func (fs FS) SocketInodes(pid int) (map[uint64]bool, error) { return nil, ErrUnsupported }
+
+// TokenAt fails on platforms other than Linux.
+func (fs FS) TokenAt(pid int, path string) (Token, error) { return Token{}, ErrUnsupported }

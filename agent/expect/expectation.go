@@ -94,6 +94,11 @@ type Expectation struct {
 	// volumeMounts, with the host path of hostPath volumes; FromCRI:
 	// every CRI mount).
 	Mounts []Mount
+	// Secrets is how the pod spec hands secrets to the container, and
+	// Ports what the pod's containers declare (FromPod only: nil from a
+	// CRI config, whose environment carries secret values, never read).
+	Secrets *SecretUse
+	Ports   []Port
 	// Problems lists what the spec declares that cannot hold (a
 	// combination the API server rejects, an unknown capability): the
 	// expectation keeps the kubelet's reading regardless.
@@ -154,6 +159,8 @@ func FromPod(pod *corev1.Pod, container string, d RuntimeDefaults) (*Expectation
 		Seccomp:      Seccomp(pod, c, d.SeccompDefault),
 		ProcMount:    ProcMountDefault,
 		Mounts:       podMounts(pod, c),
+		Secrets:      podSecrets(pod, c),
+		Ports:        podPorts(pod),
 	}
 	if sc.ProcMount != nil && *sc.ProcMount == corev1.UnmaskedProcMount {
 		e.ProcMount = ProcMountUnmasked

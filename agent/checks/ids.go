@@ -12,6 +12,7 @@ const (
 	HostMounts          ID = "host-mounts"
 	HostNetwork         ID = "host-network"
 	HostPID             ID = "host-pid"
+	HostPort            ID = "host-port"
 	HostUsers           ID = "host-users"
 	NestedNamespaces    ID = "nested-namespaces"
 	NoNewPrivs          ID = "no-new-privs"
@@ -22,6 +23,10 @@ const (
 	RunAsNonRoot        ID = "run-as-non-root"
 	RunAsUser           ID = "run-as-user"
 	Seccomp             ID = "seccomp"
+	SecretEnv           ID = "secret-env"
+	SecretHostPaths     ID = "secret-host-paths"
+	SecretVolumes       ID = "secret-volumes"
+	ServiceAccountToken ID = "service-account-token"
 	SupplementalGroups  ID = "supplemental-groups"
 	UndeclaredContainer ID = "undeclared-container"
 )

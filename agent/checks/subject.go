@@ -55,6 +55,10 @@ type Subject struct {
 	// exist, so proc-mount judges a masked path with no mount in a
 	// process's mountinfo only when HostPaths says it exists; nil: never.
 	HostPaths map[string]bool
+	// Exposure is how the container's secrets and sockets reach others
+	// (environ readers, token files, host listeners); nil when not
+	// collected.
+	Exposure *Exposure
 }
 
 // MaskedPathCandidates are the paths whose existence the scan should

@@ -1,0 +1,50 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/rtaudit/rtaudit/probes"
+)
+
+// Exposure is what a scan saw of the ways a container's secrets and
+// sockets reach beyond it: evidence the secret and host-port checks judge.
+// The scan fills it; nil means nothing was collected (the checks then
+// judge only the declared spec and the mount tables).
+type Exposure struct {
+	// SecretEnv maps a PID to the declared secret variables (secretKeyRef)
+	// its environment holds, names only (/proc/<pid>/environ).
+	SecretEnv map[int][]string
+	// EnvReaders maps a PID to the processes of other containers that can
+	// read its environment (/proc/<pid>/environ is guarded by a ptrace
+	// access check: the same UID, or CAP_SYS_PTRACE, in a pid namespace
+	// that sees the process).
+	EnvReaders map[int][]Reader
+	// Tokens maps the container path of a secret or projected volume to
+	// the token file found in it (only its JWT expiry is known).
+	Tokens map[string]probes.Token
+	// HostListeners are the sockets listening in the host's network
+	// namespace that processes of the container hold.
+	HostListeners []HeldListener
+}
+
+// Reader is a process of another container that can read a process's
+// environment, and why.
+type Reader struct {
+	PID                       int
+	Comm                      string
+	Namespace, Pod, Container string
+	// Why: "same UID in a shared pid namespace", "host pid namespace with
+	// CAP_SYS_PTRACE", …
+	Why string
+}
+
+func (r Reader) String() string {
+	return fmt.Sprintf("%s/%s/%s pid %d (%s): %s", r.Namespace, r.Pod, r.Container, r.PID, r.Comm, r.Why)
+}
+
+// HeldListener is a listening socket and a process holding it.
+type HeldListener struct {
+	PID  int
+	Comm string
+	probes.Listener
+}

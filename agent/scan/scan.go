@@ -168,6 +168,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	for _, a := range audits {
 		p.record(a)
 	}
+	p.exposeReaders()
 	if !s.opts.NoHideouts && s.opts.Filter == (Filter{}) {
 		if err := p.searchHideouts(ctx, snap); err != nil {
 			return nil, err
@@ -193,6 +194,8 @@ type pass struct {
 	host     probes.Namespaces
 	defaults expect.RuntimeDefaults
 	hostRoot probes.Mount
+
+	hostListen hostListeners // read once, when a container needs it
 
 	mu sync.Mutex // guards hostPaths
 	// hostPaths caches which paths exist on the host (nil when the host's

@@ -72,3 +72,9 @@ func (fs FS) SocketInodes(pid int) (map[uint64]bool, error) { return nil, ErrUns
 
 // TokenAt fails on platforms other than Linux.
 func (fs FS) TokenAt(pid int, path string) (Token, error) { return Token{}, ErrUnsupported }
+
+// Exe fails on platforms other than Linux.
+func (fs FS) Exe(pid int) (string, error) { return "", ErrUnsupported }
+
+// Cmdline fails on platforms other than Linux.
+func (fs FS) Cmdline(pid int) ([]string, error) { return nil, ErrUnsupported }

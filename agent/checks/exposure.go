@@ -25,6 +25,9 @@ type Exposure struct {
 	// HostListeners are the sockets listening in the host's network
 	// namespace that processes of the container hold.
 	HostListeners []HeldListener
+	// Network is set on one container of each pod a NetworkPolicy
+	// isolates, when the scan knows the policies.
+	Network *NetworkEvidence
 }
 
 // Reader is a process of another container that can read a process's
@@ -47,4 +50,33 @@ type HeldListener struct {
 	PID  int
 	Comm string
 	probes.Listener
+}
+
+// NetworkEvidence is what the scan knows of the NetworkPolicies that
+// isolate the container's pod and of their enforcement on the node. The
+// scan sets it on one container of each isolated pod (the first by name),
+// so a pod is reported once.
+type NetworkEvidence struct {
+	// Ingress and Egress name the policies isolating the pod
+	// ("namespace/name").
+	Ingress, Egress []string
+	// Enforcers are the policy agents found running on the node; CNI is
+	// the runtime's network configuration ("" when unknown).
+	Enforcers []string
+	CNI       string
+	// Probes are the active connects made for the pod (--netpol-probe).
+	Probes []NetworkProbe
+}
+
+// NetworkProbe is one connect between two pods of the node that the
+// policies deny, and its positive control.
+type NetworkProbe struct {
+	Direction string   // "ingress" (to this pod) or "egress" (from it)
+	Policies  []string // the policies isolating that direction
+	From, To  string   // "namespace/pod"
+	Addr      string   // the destination address and port
+	// Control is the outcome of a connect that must succeed (from the
+	// node to the destination); Outcome that of the denied one:
+	// "connected", "refused", "timeout", "error".
+	Control, Outcome string
 }

@@ -176,3 +176,36 @@ func TestSecretReach(t *testing.T) {
 		}
 	}
 }
+
+func init() {
+	isolated := func(probes ...NetworkProbe) func(t *testing.T, s *Subject) {
+		return func(t *testing.T, s *Subject) {
+			s.Exposure = &Exposure{Network: &NetworkEvidence{Ingress: []string{"prod/deny-all"}, CNI: "lab [bridge, portmap] from runtime status", Probes: probes}}
+		}
+	}
+	denied := func(control, outcome string) NetworkProbe {
+		return NetworkProbe{Direction: "ingress", Policies: []string{"prod/deny-all"}, From: "prod/client", To: "prod/web", Addr: "10.88.0.5:8080", Control: control, Outcome: outcome}
+	}
+	fixtures[NetworkPolicy] = struct{ pass, fail []fixture }{
+		pass: []fixture{
+			{name: "no policy isolates the pod"},
+			{name: "an agent runs on the node", mut: func(t *testing.T, s *Subject) {
+				isolated()(t, s)
+				s.Exposure.Network.Enforcers = []string{"kube-router (pid 77, /usr/local/bin/kube-router)"}
+			}},
+			{name: "no known agent, but the denied connect was refused", mut: isolated(denied("connected", "refused"))},
+			{name: "an agent, and the denied connect timed out", mut: func(t *testing.T, s *Subject) {
+				isolated(denied("connected", "timeout"))(t, s)
+				s.Exposure.Network.Enforcers = []string{"cilium"}
+			}},
+		},
+		fail: []fixture{
+			{name: "isolated, nothing on the node enforces", layer: LayerProcess, severity: High, mut: isolated()},
+			{name: "the denied connect connected", layer: LayerProcess, severity: Critical, mut: isolated(denied("connected", "connected"))},
+			{name: "control failed: inconclusive", layer: LayerProcess, severity: Info, mut: func(t *testing.T, s *Subject) {
+				isolated(denied("timeout", "timeout"))(t, s)
+				s.Exposure.Network.Enforcers = []string{"calico"}
+			}},
+		},
+	}
+}

@@ -15,6 +15,7 @@ const (
 	HostPort            ID = "host-port"
 	HostUsers           ID = "host-users"
 	NestedNamespaces    ID = "nested-namespaces"
+	NetworkPolicy       ID = "network-policy"
 	NoNewPrivs          ID = "no-new-privs"
 	Privileged          ID = "privileged"
 	ProcMount           ID = "proc-mount"

@@ -25,6 +25,7 @@ type scanOptions struct {
 	waivers                   string
 	showWaived                bool
 	noColor                   bool
+	netpol                    netpolFlags
 }
 
 func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
@@ -41,6 +42,7 @@ func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver and ClusterWaiver objects (YAML or JSON) accepting known findings: they stay in the report, marked, and --fail-on ignores them")
 	fs.BoolVar(&o.showWaived, "show-waived", false, "show waived findings in the table, with their waiver (JSON always has them)")
 	fs.BoolVar(&o.noColor, "no-color", false, "no colours in the table, even on a terminal (also: NO_COLOR set)")
+	o.netpol.AddFlags(fs)
 }
 
 func (o *scanOptions) Validate() error {
@@ -64,9 +66,19 @@ func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
+	var api *declared.KubeAPIOptions
+	if o.pods == "" && (o.kubeconfig != "" || o.kubeContext != "") {
+		a := o.kubeAPI()
+		api = &a
+	}
+	var note string
+	so.Network, note = o.netpol.networkOptions(ctx, o.pods, api)
 	r, err := scan.Run(ctx, so)
 	if err != nil {
 		return ExitError, err
+	}
+	if note != "" {
+		r.Notes = append(r.Notes, note)
 	}
 	if len(ws) > 0 {
 		waiver.Apply(r, ws, podLabels(so.Declared, r), time.Now())

@@ -38,6 +38,9 @@ type Options struct {
 	// A filtered scan never searches.
 	NoHideouts bool
 	Logger     *slog.Logger
+	// Network configures the network-policy check (the policies, the
+	// active probe).
+	Network NetworkOptions
 }
 
 // Filter keeps the containers whose fields equal the non-empty ones.
@@ -169,6 +172,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 		p.record(a)
 	}
 	p.exposeReaders()
+	p.judgeNetworkPolicies(ctx)
 	if !s.opts.NoHideouts && s.opts.Filter == (Filter{}) {
 		if err := p.searchHideouts(ctx, snap); err != nil {
 			return nil, err

@@ -78,3 +78,6 @@ func (fs FS) Exe(pid int) (string, error) { return "", ErrUnsupported }
 
 // Cmdline fails on platforms other than Linux.
 func (fs FS) Cmdline(pid int) ([]string, error) { return nil, ErrUnsupported }
+
+// HostPID is 1 on platforms other than Linux.
+func (fs FS) HostPID() int { return 1 }

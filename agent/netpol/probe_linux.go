@@ -54,9 +54,11 @@ func inNetns(nsPath string, fn func() error) error {
 
 // ConnectFrom opens a TCP connection to addr from the network namespace
 // at nsPath and closes it at once; it says what the connect saw. No byte
-// is sent. err is set only when the namespace could not be entered.
+// is sent. err explains an Error outcome: the namespace could not be
+// entered, or the connect failed otherwise than refused or timed out.
 func ConnectFrom(nsPath string, addr netip.AddrPort, timeout time.Duration) (Outcome, error) {
 	var out Outcome
+	var dialErr error
 	err := inNetns(nsPath, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
@@ -66,12 +68,15 @@ func ConnectFrom(nsPath string, addr netip.AddrPort, timeout time.Duration) (Out
 			c.Close()
 		}
 		out = classify(err)
+		if out == Error {
+			dialErr = err
+		}
 		return nil
 	})
 	if err != nil {
 		return Error, err
 	}
-	return out, nil
+	return out, dialErr
 }
 
 // AddrsIn lists the global unicast addresses of the interfaces of the

@@ -16,7 +16,7 @@ import (
 const capSysPtrace = 19
 
 // hostListeners is the host network namespace's listener table, read once
-// per scan (through PID 1) when a container in that namespace needs it.
+// per scan (through the host's reference process) when a container in that namespace needs it.
 type hostListeners struct {
 	once    sync.Once
 	byInode map[uint64]probes.Listener
@@ -25,7 +25,7 @@ type hostListeners struct {
 
 func (h *hostListeners) get(fsys probes.FS) (map[uint64]probes.Listener, error) {
 	h.once.Do(func() {
-		ls, err := fsys.Listeners(1)
+		ls, err := fsys.Listeners(fsys.HostPID())
 		if err != nil {
 			h.err = err
 			return

@@ -203,7 +203,7 @@ func (s *pass) probeNetworkPolicies(pods, isolated []*netPod, evidence map[*netP
 	for _, np := range pods {
 		s.locate(np)
 	}
-	hostNS := filepath.Join(s.fs.Root(), "1", "ns", "net")
+	hostNS := filepath.Join(s.fs.Root(), strconv.Itoa(s.fs.HostPID()), "ns", "net")
 	controls := map[*netPod]string{}
 	control := func(dst *netPod) string {
 		if c, ok := controls[dst]; ok {
@@ -213,6 +213,7 @@ func (s *pass) probeNetworkPolicies(pods, isolated []*netPod, evidence map[*netP
 		if err != nil {
 			s.log.Warn("cannot enter the node's network namespace", "err", err)
 		}
+		s.log.Debug("network-policy control", "to", dst.ref(), "outcome", out)
 		controls[dst] = string(out)
 		return string(out)
 	}

@@ -1,7 +1,6 @@
 package netpol
 
 import (
-	"cmp"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -218,11 +217,4 @@ func peerVerdict(ns string, p networkingv1.NetworkPolicyPeer, peer *corev1.Pod) 
 		return Denied
 	}
 	return nsv
-}
-
-// sortPods orders pods by namespace and name.
-func sortPods(pods []*corev1.Pod) {
-	slices.SortFunc(pods, func(a, b *corev1.Pod) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	})
 }

@@ -28,6 +28,7 @@ var forbidden = []struct {
 	{"agent/crifilter", []string{module + "agent/", module + "probes", "k8s.io/"}},
 	{"agent/scan", []string{module + "agent/report", module + "agent/cli"}},
 	{"agent/report", []string{module + "agent/cli"}},
+	{"agent/atrest", []string{"k8s.io/client-go", module + "agent/cri", module + "agent/checks", module + "agent/scan", module + "agent/report", module + "agent/cli"}},
 	{"agent/netpol", []string{"k8s.io/client-go", module + "agent/cri", module + "agent/checks", module + "agent/scan", module + "agent/report", module + "agent/cli"}},
 	{"test/harness", []string{module + "agent/", module + "probes"}},
 	{"test/cluster", []string{module + "agent/", module + "probes"}},

@@ -81,3 +81,8 @@ func (fs FS) Cmdline(pid int) ([]string, error) { return nil, ErrUnsupported }
 
 // HostPID is 1 on platforms other than Linux.
 func (fs FS) HostPID() int { return 1 }
+
+// ReadFileInRoot fails on platforms other than Linux.
+func (fs FS) ReadFileInRoot(pid int, path string, limit int64) ([]byte, error) {
+	return nil, ErrUnsupported
+}

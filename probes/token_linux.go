@@ -3,6 +3,7 @@
 package probes
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"syscall"
@@ -15,17 +16,37 @@ import (
 const maxTokenSize = 64 << 10
 
 // TokenAt reads the token file at path inside the root of pid
-// (/proc/<pid>/root), resolving every symlink inside that root
-// (openat2 RESOLVE_IN_ROOT: a container's link cannot lead the reader out
-// of the container's filesystem), and returns only its JWT expiry. The
-// file must be a regular file of at most 64 KiB, opened non-blocking (a
-// FIFO planted there cannot hang the scan). The bytes read are zeroed
-// before return. A missing file gives an error wrapping fs.ErrNotExist.
+// (/proc/<pid>/root: see ReadFileInRoot) and returns only its JWT expiry.
+// The bytes read are zeroed before return. A missing file gives an error
+// wrapping fs.ErrNotExist; a file that is not a regular one of at most
+// 64 KiB, ErrNotToken.
 func (fsys FS) TokenAt(pid int, path string) (Token, error) {
+	b, err := fsys.ReadFileInRoot(pid, path, maxTokenSize)
+	defer clear(b)
+	if errors.Is(err, errNotRegular) {
+		return Token{}, fmt.Errorf("probes: pid %d: root%s: %w", pid, path, ErrNotToken)
+	}
+	if err != nil {
+		return Token{}, err
+	}
+	return parseJWTExpiry(b), nil
+}
+
+// errNotRegular: not a regular file within the size limit.
+var errNotRegular = errors.New("not a regular file within the size limit")
+
+// ReadFileInRoot reads the file at path inside the root of pid
+// (/proc/<pid>/root), resolving every symlink inside that root (openat2
+// RESOLVE_IN_ROOT: a container's link cannot lead the reader out of the
+// container's filesystem). The file must be a regular file of at most
+// limit bytes, opened non-blocking (a FIFO planted there cannot hang the
+// scan). The caller must clear the bytes once read: they may be secret.
+// A missing file gives an error wrapping fs.ErrNotExist.
+func (fsys FS) ReadFileInRoot(pid int, path string, limit int64) ([]byte, error) {
 	root := fsys.pidDir(pid) + "root"
 	dfd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return Token{}, fsys.fileErr(pid, "root", &fs.PathError{Op: "open", Path: root, Err: err})
+		return nil, fsys.fileErr(pid, "root", &fs.PathError{Op: "open", Path: root, Err: err})
 	}
 	defer unix.Close(dfd)
 	how := unix.OpenHow{
@@ -40,20 +61,19 @@ func (fsys FS) TokenAt(pid int, path string) (Token, error) {
 		}
 	}
 	if err != nil {
-		return Token{}, fmt.Errorf("probes: pid %d: root%s: %w", pid, path, err)
+		return nil, fmt.Errorf("probes: pid %d: root%s: %w", pid, path, err)
 	}
 	defer closeFile(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return Token{}, fmt.Errorf("probes: pid %d: root%s: %w", pid, path, err)
+		return nil, fmt.Errorf("probes: pid %d: root%s: %w", pid, path, err)
 	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size > maxTokenSize {
-		return Token{}, fmt.Errorf("probes: pid %d: root%s: %w", pid, path, ErrNotToken)
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size > limit {
+		return nil, fmt.Errorf("probes: pid %d: root%s: %w", pid, path, errNotRegular)
 	}
 	b, err := readWiped(fd, path)
-	defer clear(b)
 	if err != nil {
-		return Token{}, fmt.Errorf("probes: pid %d: root%s: %w", pid, path, err)
+		return nil, fmt.Errorf("probes: pid %d: root%s: %w", pid, path, err)
 	}
-	return parseJWTExpiry(b), nil
+	return b, nil
 }

@@ -487,7 +487,7 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"capabilities", "host-ipc", "host-mounts", "host-network", "host-pid", "host-port", "host-users", "nested-namespaces", "network-policy", "no-new-privs", "privileged",
+	want := []string{"capabilities", "encryption-at-rest", "host-ipc", "host-mounts", "host-network", "host-pid", "host-port", "host-users", "nested-namespaces", "network-policy", "no-new-privs", "privileged",
 		"proc-mount", "readonly-rootfs", "run-as-group", "run-as-non-root", "run-as-user", "seccomp",
 		"secret-env", "secret-host-paths", "secret-volumes", "service-account-token", "supplemental-groups", "undeclared-container"}
 	var got []string

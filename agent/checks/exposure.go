@@ -28,6 +28,26 @@ type Exposure struct {
 	// Network is set on one container of each pod a NetworkPolicy
 	// isolates, when the scan knows the policies.
 	Network *NetworkEvidence
+	// Encryption is set on the kube-apiserver's container (or a node-level
+	// subject for an API server run as a host process).
+	Encryption *EncryptionEvidence
+}
+
+// EncryptionEvidence is what the scan learnt of a kube-apiserver's
+// encryption of secrets at rest.
+type EncryptionEvidence struct {
+	PID int
+	// Config is --encryption-provider-config ("" when not set);
+	// ConfigError why it could not be read or parsed.
+	Config, ConfigError string
+	// Covered: the config encrypts secrets; First is its first provider.
+	Covered bool
+	First   string
+	// Sampled is the etcd key read (only with the etcd probe);
+	// SampleEncrypted its k8s:enc: prefix; SampleError why none was read.
+	Sampled         string
+	SampleEncrypted bool
+	SampleError     string
 }
 
 // Reader is a process of another container that can read a process's

@@ -209,3 +209,26 @@ func init() {
 		},
 	}
 }
+
+func init() {
+	enc := func(e EncryptionEvidence) func(t *testing.T, s *Subject) {
+		return func(t *testing.T, s *Subject) {
+			e.PID = 4242
+			s.Exposure = &Exposure{Encryption: &e}
+		}
+	}
+	fixtures[EncryptionAtRest] = struct{ pass, fail []fixture }{
+		pass: []fixture{
+			{name: "not an API server"},
+			{name: "aescbc first for secrets", mut: enc(EncryptionEvidence{Config: "/etc/k/enc.yaml", Covered: true, First: "aescbc"})},
+			{name: "and the sampled secret is encrypted", mut: enc(EncryptionEvidence{Config: "/etc/k/enc.yaml", Covered: true, First: "kms", Sampled: "/registry/secrets/a/b", SampleEncrypted: true})},
+		},
+		fail: []fixture{
+			{name: "no config", layer: LayerProcess, severity: High, pid: 4242, mut: enc(EncryptionEvidence{})},
+			{name: "identity first", layer: LayerProcess, severity: High, pid: 4242, mut: enc(EncryptionEvidence{Config: "/etc/k/enc.yaml", Covered: true, First: "identity"})},
+			{name: "secrets not covered", layer: LayerProcess, severity: High, pid: 4242, mut: enc(EncryptionEvidence{Config: "/etc/k/enc.yaml"})},
+			{name: "a plaintext secret in etcd", layer: LayerProcess, severity: Critical, pid: 4242, mut: enc(EncryptionEvidence{Sampled: "/registry/secrets/a/b"})},
+			{name: "config unreadable", layer: LayerProcess, severity: Info, pid: 4242, mut: enc(EncryptionEvidence{Config: "/etc/k/enc.yaml", ConfigError: "no such file"})},
+		},
+	}
+}

@@ -8,6 +8,7 @@ type ID string
 // (TestEveryIDRegistered), and nothing else names a check.
 const (
 	Capabilities        ID = "capabilities"
+	EncryptionAtRest    ID = "encryption-at-rest"
 	HostIPC             ID = "host-ipc"
 	HostMounts          ID = "host-mounts"
 	HostNetwork         ID = "host-network"

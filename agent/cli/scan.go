@@ -26,6 +26,7 @@ type scanOptions struct {
 	showWaived                bool
 	noColor                   bool
 	netpol                    netpolFlags
+	atRest                    atRestFlags
 }
 
 func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
@@ -43,6 +44,7 @@ func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.showWaived, "show-waived", false, "show waived findings in the table, with their waiver (JSON always has them)")
 	fs.BoolVar(&o.noColor, "no-color", false, "no colours in the table, even on a terminal (also: NO_COLOR set)")
 	o.netpol.AddFlags(fs)
+	o.atRest.AddFlags(fs)
 }
 
 func (o *scanOptions) Validate() error {
@@ -73,6 +75,7 @@ func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
 	}
 	var note string
 	so.Network, note = o.netpol.networkOptions(ctx, o.pods, api)
+	so.Encryption = o.atRest.options()
 	r, err := scan.Run(ctx, so)
 	if err != nil {
 		return ExitError, err

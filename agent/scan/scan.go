@@ -41,6 +41,9 @@ type Options struct {
 	// Network configures the network-policy check (the policies, the
 	// active probe).
 	Network NetworkOptions
+	// Encryption configures the encryption-at-rest check (control-plane
+	// nodes).
+	Encryption EncryptionOptions
 }
 
 // Filter keeps the containers whose fields equal the non-empty ones.
@@ -173,6 +176,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	}
 	p.exposeReaders()
 	p.judgeNetworkPolicies(ctx)
+	p.judgeEncryption(ctx)
 	if !s.opts.NoHideouts && s.opts.Filter == (Filter{}) {
 		if err := p.searchHideouts(ctx, snap); err != nil {
 			return nil, err

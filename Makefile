@@ -24,7 +24,7 @@ setup:
 ## test: everything CI runs — static checks, unit tests, integration tests
 ## against a private containerd, and the real-kubelet tier (root; nothing
 ## is skipped as root). The Kubernetes binaries are built once per machine.
-test: setup cluster-setup fmt-check vet staticcheck cluster-build helm
+test: setup cluster-setup fmt-check vet staticcheck cluster-build kube-router helm
 	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
 

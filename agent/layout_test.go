@@ -30,6 +30,8 @@ var forbidden = []struct {
 	{"agent/scan", []string{module + "agent/report", module + "agent/cli"}},
 	{"agent/report", []string{module + "agent/cli"}},
 	{"agent/plugin", []string{module + "agent/cli", module + "agent/daemon"}},
+	{"agent/atrest", []string{"k8s.io/client-go", module + "agent/cri", module + "agent/checks", module + "agent/scan", module + "agent/report", module + "agent/cli"}},
+	{"agent/netpol", []string{"k8s.io/client-go", module + "agent/cri", module + "agent/checks", module + "agent/scan", module + "agent/report", module + "agent/cli"}},
 	{"test/harness", []string{module + "agent/", module + "probes"}},
 	{"test/cluster", []string{module + "agent/", module + "probes"}},
 	{"test/matrix", []string{module + "agent/", module + "probes"}},

@@ -61,6 +61,10 @@ type Subject struct {
 	// PodSecurity, set on a pod's subject (no container) only, is the
 	// pod's Pod Security Standards levels: pss-level judges them.
 	PodSecurity *PodSecurity
+	// Exposure is how the container's secrets and sockets reach others
+	// (environ readers, token files, host listeners); nil when not
+	// collected.
+	Exposure *Exposure
 }
 
 // MaskedPathCandidates are the paths whose existence the scan should

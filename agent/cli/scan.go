@@ -28,6 +28,8 @@ type scanOptions struct {
 	noColor                   bool
 	// position locates declared containers in the manifests, for SARIF.
 	position func(ns, pod, ctr string) (string, int, bool)
+	netpol   netpolFlags
+	atRest   atRestFlags
 }
 
 func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
@@ -45,6 +47,8 @@ func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver and ClusterWaiver objects (YAML or JSON) accepting known findings: they stay in the report, marked, and --fail-on ignores them")
 	fs.BoolVar(&o.showWaived, "show-waived", false, "show waived findings in the table, with their waiver (JSON always has them)")
 	fs.BoolVar(&o.noColor, "no-color", false, "no colours in the table, even on a terminal (also: NO_COLOR set)")
+	o.netpol.AddFlags(fs)
+	o.atRest.AddFlags(fs)
 }
 
 func (o *scanOptions) Validate() error {
@@ -68,11 +72,22 @@ func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
+	var api *declared.KubeAPIOptions
+	if o.pods == "" && (o.kubeconfig != "" || o.kubeContext != "") {
+		a := o.kubeAPI()
+		api = &a
+	}
+	var note string
+	so.Network, note = o.netpol.networkOptions(ctx, o.pods, api)
+	so.Encryption = o.atRest.options()
 	r, err := scan.Run(ctx, so)
 	if err != nil {
 		return ExitError, err
 	}
 	o.position = manifestPositions(so.Declared)
+	if note != "" {
+		r.Notes = append(r.Notes, note)
+	}
 	if len(ws) > 0 {
 		waiver.Apply(r, ws, podLabels(so.Declared, r), time.Now())
 	}

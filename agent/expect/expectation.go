@@ -102,6 +102,11 @@ type Expectation struct {
 	// Sysctls are the pod's securityContext.sysctls, name → value (FromPod
 	// only: the CRI carries them in the sandbox config).
 	Sysctls map[string]string
+	// Secrets is how the pod spec hands secrets to the container, and
+	// Ports what the pod's containers declare (FromPod only: nil from a
+	// CRI config, whose environment carries secret values, never read).
+	Secrets *SecretUse
+	Ports   []Port
 	// Problems lists what the spec declares that cannot hold (a
 	// combination the API server rejects, an unknown capability): the
 	// expectation keeps the kubelet's reading regardless.
@@ -162,6 +167,8 @@ func FromPod(pod *corev1.Pod, container string, d RuntimeDefaults) (*Expectation
 		Seccomp:      Seccomp(pod, c, d.SeccompDefault),
 		ProcMount:    ProcMountDefault,
 		Mounts:       podMounts(pod, c),
+		Secrets:      podSecrets(pod, c),
+		Ports:        podPorts(pod),
 	}
 	if sc.ProcMount != nil && *sc.ProcMount == corev1.UnmaskedProcMount {
 		e.ProcMount = ProcMountUnmasked

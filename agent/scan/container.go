@@ -99,6 +99,7 @@ func (s *pass) collect(c *cri.Container, sb *cri.Sandbox) audited {
 	subj.HostPaths = s.hostPathsFor(subj.MaskedPathCandidates())
 	a.pod = s.declare(subj, c, d)
 	s.sysctls(subj, c, sb)
+	s.expose(subj)
 	sum := ContainerSummary{
 		ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, PodUID: c.Pod.UID, Container: c.Name,
 		Image: cmp.Or(c.Config.GetImage().GetUserSpecifiedImage(), c.Image), ImageRef: c.ImageRef, State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: subj.DeclaredFrom,

@@ -42,6 +42,12 @@ type Options struct {
 	// A filtered scan never searches.
 	NoHideouts bool
 	Logger     *slog.Logger
+	// Network configures the network-policy check (the policies, the
+	// active probe).
+	Network NetworkOptions
+	// Encryption configures the encryption-at-rest check (control-plane
+	// nodes).
+	Encryption EncryptionOptions
 }
 
 // Filter keeps the containers whose fields equal the non-empty ones and,
@@ -208,11 +214,16 @@ func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
 	for _, a := range audits {
 		p.record(a)
 	}
-	if !s.opts.NoHideouts && f.all() {
-		if err := p.searchHideouts(ctx, snap); err != nil {
-			return nil, err
+	p.exposeReaders()
+	if f.all() { // node-wide judgements: not in a filtered scan
+		p.judgeNetworkPolicies(ctx)
+		p.judgeEncryption(ctx)
+		if !s.opts.NoHideouts {
+			if err := p.searchHideouts(ctx, snap); err != nil {
+				return nil, err
+			}
+			p.noteNewborns()
 		}
-		p.noteNewborns()
 	}
 	p.judgePods(audits)
 	checks.Sort(r.Findings)
@@ -243,6 +254,8 @@ type pass struct {
 	newborns int
 	// running are the IDs of the containers the runtime listed running.
 	running map[string]bool
+
+	hostListen hostListeners // read once, when a container needs it
 
 	mu sync.Mutex // guards hostPaths
 	// hostPaths caches which paths exist on the host (nil when the host's

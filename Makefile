@@ -64,14 +64,15 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## demo: a private containerd with three demo pods (deploy/examples), then
+## demo: a private containerd with the demo pods (deploy/examples; a pod's
+## "# labctl-run:" line adds labctl run flags, a drift on purpose), then
 ## rtaudit scan against their manifests. The lab keeps running for more
 ## scans; make demo-down removes it.
 DEMO_ENDPOINT := unix://$(LAB_DIR)/containerd.sock
 demo: setup build labctl
 	@$(LABCTL) down --dir $(LAB_DIR) >/dev/null 2>&1 || true
 	$(LABCTL) up --dir $(LAB_DIR)
-	@for f in deploy/examples/*.yaml; do $(LABCTL) run --dir $(LAB_DIR) $$f || exit 1; done
+	@for f in deploy/examples/*.yaml; do grep -q '^kind: Pod$$' $$f || continue; $(LABCTL) run --dir $(LAB_DIR) $$(sed -n 's/^# labctl-run: //p' $$f) $$f || exit 1; done
 	$(LABCTL) exec --dir $(LAB_DIR) --pod demo/exec-root --container app --user 0 -- sleep 3600
 	@echo; echo "# rtaudit scan --runtime-endpoint $(DEMO_ENDPOINT) --pods deploy/examples -o wide"
 	@$(BIN) scan --runtime-endpoint $(DEMO_ENDPOINT) --pods deploy/examples -o wide

@@ -20,6 +20,7 @@ var forbidden = []struct {
 	{"probes", []string{"k8s.io/", "google.golang.org/grpc", module + "agent/"}},
 	{"agent/expect", []string{"k8s.io/client-go", module + "agent/"}},
 	{"agent/checks", []string{"k8s.io/client-go", module + "agent/cri", module + "agent/declared", module + "agent/scan", module + "agent/report", module + "agent/cli"}},
+	{"agent/pss", []string{"k8s.io/client-go", module + "agent/cri", module + "agent/declared", module + "agent/scan", module + "agent/report", module + "agent/cli"}},
 	{"agent/cri", []string{"k8s.io/client-go", module + "probes", module + "agent/checks", module + "agent/expect", module + "agent/declared", module + "agent/scan"}},
 	{"agent/declared", []string{module + "agent/cri", module + "agent/checks", module + "agent/scan"}},
 	{"agent/waiver", []string{module + "agent/cli", module + "agent/report", module + "agent/daemon"}},

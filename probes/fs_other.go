@@ -58,3 +58,9 @@ func (s *Session) ContainerPIDsOf(p *Process) ([]int, error) { return nil, ErrUn
 
 // Listing is unsupported off Linux.
 func (s *Session) Listing() ([]Listed, error) { return nil, ErrUnsupported }
+
+// OpenLive fails on platforms other than Linux.
+func OpenLive(procRoot string) (FS, error) { return FS{}, ErrUnsupported }
+
+// Sysctls is unsupported off Linux.
+func (fs FS) Sysctls(pid int, names []string) (map[string]string, error) { return nil, ErrUnsupported }

@@ -7,6 +7,7 @@ type ID string
 // The checks. Every ID here is registered by exactly one check file
 // (TestEveryIDRegistered), and nothing else names a check.
 const (
+	AppArmor            ID = "apparmor"
 	Capabilities        ID = "capabilities"
 	HostIPC             ID = "host-ipc"
 	HostMounts          ID = "host-mounts"
@@ -17,11 +18,15 @@ const (
 	NoNewPrivs          ID = "no-new-privs"
 	Privileged          ID = "privileged"
 	ProcMount           ID = "proc-mount"
+	PSSLevel            ID = "pss-level"
 	ReadonlyRootfs      ID = "readonly-rootfs"
+	ReadonlyVolumes     ID = "readonly-volumes"
 	RunAsGroup          ID = "run-as-group"
 	RunAsNonRoot        ID = "run-as-non-root"
 	RunAsUser           ID = "run-as-user"
 	Seccomp             ID = "seccomp"
+	SELinux             ID = "selinux"
 	SupplementalGroups  ID = "supplemental-groups"
+	Sysctls             ID = "sysctls"
 	UndeclaredContainer ID = "undeclared-container"
 )

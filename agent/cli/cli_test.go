@@ -41,6 +41,7 @@ func TestUsageErrorsAreOneLineWithExit2(t *testing.T) {
 		{[]string{"scan", "--pods", "/nonexistent.yaml"}, "no such file"},
 		{[]string{"scan", "--runtime-endpoint", "unix:///nonexistent/cri.sock"}, "/nonexistent/cri.sock"},
 		{[]string{"scan", "--runtime-endpoint", "tcp://127.0.0.1:1"}, "only unix sockets"},
+		{[]string{"scan", "--proc-root", "/", "--runtime-endpoint", "unix:///nonexistent/cri.sock"}, "/ is not a proc filesystem"},
 		{[]string{"version", "x"}, `unexpected argument "x"`},
 	} {
 		code, _, errOut := run(tc.args...)

@@ -113,7 +113,7 @@ func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	scanner, err := scan.New(ctx, so)
+	scanner, err := scan.New(ctx, so) // opens the proc root as a live proc filesystem
 	if err != nil {
 		return ExitError, err
 	}

@@ -1,11 +1,14 @@
 package cri
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -153,6 +156,54 @@ func TestParseInfoBadInput(t *testing.T) {
 			}
 			if _, err := parseSandboxInfo(tc.info); (err != nil) != (tc.wantErr != "") {
 				t.Errorf("sandbox parse err = %v, want error %v", err, tc.wantErr != "")
+			}
+		})
+	}
+}
+
+// The one-pass decoding and the part-by-part one (used when a part does not
+// parse) give the same result, and both skip only the seccomp rules' names.
+func TestParseInfoOnePassMatchesPartByPart(t *testing.T) {
+	for _, dir := range []string{"containerd-1.6.20", "containerd-2.4.2", "cri-o-1.34.0"} {
+		t.Run(dir, func(t *testing.T) {
+			doc := readFile(t, filepath.Join("testdata", dir, "container_info.json"))
+			fast, err := parseContainerInfo(map[string]string{"info": doc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ci containerInfo
+			if err := json.Unmarshal([]byte(doc), &ci); err != nil {
+				t.Fatal(err)
+			}
+			slow, err := parseSpec(ci.RuntimeSpec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(slow, fast.Spec); diff != "" {
+				t.Errorf("one pass and part by part differ (-part +one):\n%s", diff)
+			}
+			var full struct {
+				RuntimeSpec specs.Spec `json:"runtimeSpec"`
+			}
+			if err := json.Unmarshal([]byte(doc), &full); err != nil {
+				t.Fatal(err)
+			}
+			want, got := full.RuntimeSpec.Linux.Seccomp, fast.Spec.Linux.Seccomp
+			if want == nil || got == nil || len(want.Syscalls) == 0 {
+				t.Fatalf("fixture has no seccomp rules to compare (want %v, got %v)", want, got)
+			}
+			if got.DefaultAction != want.DefaultAction || len(got.Syscalls) != len(want.Syscalls) {
+				t.Errorf("seccomp = default %s, %d rules; want %s, %d", got.DefaultAction, len(got.Syscalls), want.DefaultAction, len(want.Syscalls))
+			}
+			for i, r := range got.Syscalls {
+				if r.Names != nil || r.Action != want.Syscalls[i].Action || len(r.Args) != len(want.Syscalls[i].Args) {
+					t.Errorf("rule %d = %+v, want %+v without names", i, r, want.Syscalls[i])
+				}
+			}
+			full.RuntimeSpec.Linux.Seccomp = nil
+			fast.Spec.Linux.Seccomp = nil
+			if diff := cmp.Diff(&full.RuntimeSpec, fast.Spec); diff != "" {
+				t.Errorf("spec beyond seccomp differs from a plain decoding (-plain +ours):\n%s", diff)
 			}
 		})
 	}

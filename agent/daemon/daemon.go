@@ -63,8 +63,11 @@ type Agent struct {
 	log     *slog.Logger
 	fs      probes.FS
 	metrics *metrics
-	pods    *declared.Informer   // nil in CRI-only mode
-	kube    kubernetes.Interface // nil in CRI-only mode
+	// last is the last audit's report: an audit of just started
+	// containers is merged into it (the audit loop's only).
+	last *scan.Report
+	pods *declared.Informer   // nil in CRI-only mode
+	kube kubernetes.Interface // nil in CRI-only mode
 
 	ready      atomic.Bool  // the first complete audit is done
 	incomplete atomic.Bool  // the last audit could not read every container
@@ -132,12 +135,13 @@ func newAgent(o Options) (*Agent, error) {
 	}
 	o.Scan.Node = declared.NodeName(o.Scan.Node)
 	o.Scan.Logger, o.Scan.Runtime.Logger = o.Logger, o.Logger
-	fs, err := probes.NewFS(o.Scan.ProcRoot)
+	fs, err := probes.OpenLive(o.Scan.ProcRoot)
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{o: o, log: o.Logger, fs: fs, metrics: newMetrics(o.Version, o.PodLabels), findings: map[findingKey]bool{},
+	a := &Agent{o: o, log: o.Logger, fs: fs, findings: map[findingKey]bool{},
 		waivers: &waivers{file: o.Waivers, log: o.Logger}}
+	a.metrics = newMetrics(o.Version, o.PodLabels, func() bool { return a.pods != nil && a.pods.Healthy() })
 	if o.Kube != nil {
 		cs, err := kubernetes.NewForConfig(o.Kube)
 		if err != nil {

@@ -26,7 +26,6 @@ type metrics struct {
 	criErrors       prometheus.Counter
 	apiErrors       prometheus.Counter
 	criUp           prometheus.Gauge
-	apiUp           prometheus.Gauge
 	lastSuccess     prometheus.Gauge
 	reportWrites    *prometheus.CounterVec // op
 	eventToFinding  prometheus.Histogram
@@ -34,7 +33,8 @@ type metrics struct {
 	declaredFromAPI prometheus.Gauge
 }
 
-func newMetrics(version string, podLabels bool) *metrics {
+// apiUp is read at each scrape: the API's health changes between audits.
+func newMetrics(version string, podLabels bool, apiUp func() bool) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry(), podLabels: podLabels}
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
 	m.findings = prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -56,7 +56,12 @@ func newMetrics(version string, podLabels bool) *metrics {
 	m.criErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "rtaudit_cri_errors_total", Help: "Failed connections and calls to the container runtime."})
 	m.apiErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "rtaudit_api_errors_total", Help: "Failed calls to the Kubernetes API (watches, report writes, events)."})
 	m.criUp = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rtaudit_cri_up", Help: "1 when the last call to the container runtime succeeded."})
-	m.apiUp = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rtaudit_api_up", Help: "1 when the pod watch is healthy; 0 while the API is unreachable (audits then use the last known specs)."})
+	up := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rtaudit_api_up", Help: "1 when the pod watch is healthy and the API server answers; 0 while it is unreachable (audits then use the last known specs)."}, func() float64 {
+		if apiUp() {
+			return 1
+		}
+		return 0
+	})
 	m.declaredFromAPI = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rtaudit_declared_from_api", Help: "1 when audits judge against the API's pod specs, 0 when against the CRI configs (no API, or not synced yet)."})
 	m.lastSuccess = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rtaudit_last_successful_scan_timestamp_seconds", Help: "Unix time of the last complete audit."})
 	m.reportWrites = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rtaudit_report_writes_total", Help: "Report objects written to the API, by operation."}, []string{"op"})
@@ -67,7 +72,7 @@ func newMetrics(version string, podLabels bool) *metrics {
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rtaudit_build_info", Help: "The agent's version."}, []string{"version", "goversion"})
 	build.WithLabelValues(version, runtime.Version()).Set(1)
 	for _, c := range []prometheus.Collector{m.findings, m.waived, m.audited, m.notAudited, m.scanDuration, m.scans,
-		m.criErrors, m.apiErrors, m.criUp, m.apiUp, m.declaredFromAPI, m.lastSuccess, m.reportWrites, m.eventToFinding, build,
+		m.criErrors, m.apiErrors, m.criUp, up, m.declaredFromAPI, m.lastSuccess, m.reportWrites, m.eventToFinding, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}

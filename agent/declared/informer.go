@@ -26,8 +26,12 @@ type Informer struct {
 	cs       kubernetes.Interface
 	informer cache.SharedIndexInformer
 	synced   atomic.Bool
-	healthy  atomic.Bool
+	healthy  atomic.Bool // the watch delivered since its last error
 	errors   atomic.Int64
+	// reachable is the last /readyz probe's outcome (see watchReach).
+	reachable atomic.Bool
+
+	namespaces *namespaceWatch
 
 	mu     sync.Mutex
 	lastOK time.Time
@@ -63,7 +67,7 @@ func NewInformer(cs kubernetes.Interface, node string) (*Informer, error) {
 		cache.NamespaceIndex: cache.MetaNamespaceIndexFunc,
 		uidIndex:             podUIDs,
 	})
-	in := &Informer{cs: cs, informer: inf, missed: map[string]time.Time{}}
+	in := &Informer{cs: cs, informer: inf, missed: map[string]time.Time{}, namespaces: newNamespaceWatch(cs)}
 	if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
 		in.healthy.Store(false)
 		in.errors.Add(1)
@@ -102,7 +106,10 @@ func (in *Informer) ok() {
 
 // Run watches until ctx ends.
 func (in *Informer) Run(ctx context.Context) {
+	in.reachable.Store(true)
+	in.namespaces.run(ctx)
 	go in.informer.Run(ctx.Done())
+	go in.watchReach(ctx, reachEvery)
 	if cache.WaitForCacheSync(ctx.Done(), in.informer.HasSynced) {
 		in.synced.Store(true)
 		in.ok()
@@ -114,8 +121,11 @@ func (in *Informer) Run(ctx context.Context) {
 // undeclared.
 func (in *Informer) Synced() bool { return in.synced.Load() }
 
-// Healthy reports whether the last watch round trip succeeded.
-func (in *Informer) Healthy() bool { return in.synced.Load() && in.healthy.Load() }
+// Healthy reports whether the watch works and the API server answered the
+// last probe.
+func (in *Informer) Healthy() bool {
+	return in.synced.Load() && in.healthy.Load() && in.reachable.Load()
+}
 
 // TakeErrors returns the watch and list failures since the last call.
 func (in *Informer) TakeErrors() int64 { return in.errors.Swap(0) }

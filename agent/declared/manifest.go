@@ -78,6 +78,9 @@ func LoadManifests(path string, stdin io.Reader, node string) (*Index, error) {
 	}
 	ix := NewIndex(expect.OriginManifest, pods)
 	ix.pos = pos
+	if len(f.namespaces) > 0 {
+		ix.SetNamespaces(f.namespaces)
+	}
 	return ix, nil
 }
 
@@ -86,6 +89,9 @@ func LoadManifests(path string, stdin io.Reader, node string) (*Index, error) {
 type nodeFilter struct {
 	node   string
 	others map[string]int
+	// namespaces are the Namespace objects met (their labels: the Pod
+	// Security Admission enforce level).
+	namespaces []*corev1.Namespace
 }
 
 // keep decides from a pod's spec.nodeName alone, before decoding the rest.
@@ -409,6 +415,8 @@ func decodeObject(raw []byte, f *nodeFilter) ([]located, error) {
 		return pods, nil
 	case "":
 		return nil, errors.New("object has no kind")
+	case "Namespace":
+		return nil, f.addNamespace(raw)
 	default:
 		return nil, nil // another kind of object: not a pod, nothing declared here
 	}

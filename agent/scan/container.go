@@ -33,7 +33,8 @@ type audited struct {
 	// subj is what the checks judged, kept to judge again with processes
 	// the hidden-process search finds nested below the container.
 	subj *checks.Subject
-	pod  *corev1.Pod // the declared pod; nil when none declares it
+	// pod is the declared pod spec of the container; nil when none.
+	pod *corev1.Pod
 }
 
 // audit collects one container, evaluates it and records it in the report.
@@ -97,6 +98,7 @@ func (s *pass) collect(c *cri.Container, sb *cri.Sandbox) audited {
 	subj.HostRoot = s.hostRoot
 	subj.HostPaths = s.hostPathsFor(subj.MaskedPathCandidates())
 	a.pod = s.declare(subj, c, d)
+	s.sysctls(subj, c, sb)
 	sum := ContainerSummary{
 		ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, PodUID: c.Pod.UID, Container: c.Name,
 		Image: cmp.Or(c.Config.GetImage().GetUserSpecifiedImage(), c.Image), ImageRef: c.ImageRef, State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: subj.DeclaredFrom,
@@ -111,8 +113,8 @@ func (s *pass) collect(c *cri.Container, sb *cri.Sandbox) audited {
 }
 
 // declare sets the subject's declared expectation from the configured
-// source, and returns the pod that declares it; a source that does not
-// know the container leaves it nil.
+// source and returns the declared pod; a source that does not know the
+// container leaves it nil (the pod is returned all the same when known).
 func (s *Scanner) declare(subj *checks.Subject, c *cri.Container, d expect.RuntimeDefaults) *corev1.Pod {
 	src := s.opts.Declared
 	if src == nil {
@@ -127,7 +129,7 @@ func (s *Scanner) declare(subj *checks.Subject, c *cri.Container, d expect.Runti
 	exp, err := expect.FromPod(pod, c.Name, d)
 	if err != nil {
 		s.log.Debug("pod does not declare the container", "pod", c.Pod.Namespace+"/"+c.Pod.Name, "container", c.Name, "err", err)
-		return nil
+		return pod
 	}
 	subj.Declared = exp // exp.Problems reach the report's container summary
 	return pod

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -42,13 +44,23 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
-// Filter keeps the containers whose fields equal the non-empty ones.
-type Filter struct{ Namespace, Pod, Container string }
+// Filter keeps the containers whose fields equal the non-empty ones and,
+// when IDs is set, whose ID is one of them.
+type Filter struct {
+	Namespace, Pod, Container string
+	IDs                       []string
+}
 
 func (f Filter) keep(c *cri.Container) bool {
 	return (f.Namespace == "" || f.Namespace == c.Pod.Namespace) &&
 		(f.Pod == "" || f.Pod == c.Pod.Name) &&
-		(f.Container == "" || f.Container == c.Name)
+		(f.Container == "" || f.Container == c.Name) &&
+		(len(f.IDs) == 0 || slices.Contains(f.IDs, c.ID))
+}
+
+// all reports whether f keeps every container.
+func (f Filter) all() bool {
+	return f.Namespace == "" && f.Pod == "" && f.Container == "" && len(f.IDs) == 0
 }
 
 // Runtime is the CRI side of a scan: *cri.Client on a node, a replayed
@@ -75,7 +87,7 @@ type Scanner struct {
 
 // New connects to the runtime o.Runtime names and opens o.ProcRoot.
 func New(ctx context.Context, o Options) (*Scanner, error) {
-	fs, err := probes.NewFS(o.ProcRoot)
+	fs, err := probes.OpenLive(o.ProcRoot)
 	if err != nil {
 		return nil, err
 	}
@@ -134,9 +146,20 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	return p.r, nil
 }
 
+// ScanFiltered audits only the containers f keeps (no search for hidden
+// processes): the agent's audit of the containers that just started.
+func (s *Scanner) ScanFiltered(ctx context.Context, f Filter) (*Report, error) {
+	p, err := s.run(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return p.r, nil
+}
+
 // run is one scan of the containers f keeps; the pass keeps what was
 // judged (Explain returns it).
 func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
+	listedAt, _ := s.fs.Uptime() // 0 (unknown) on a tree without uptime
 	snap, err := s.rt.Snapshot(ctx, cri.ListOptions{All: s.opts.All})
 	if err != nil {
 		return nil, err
@@ -158,7 +181,7 @@ func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
 	for i := range snap.Sandboxes {
 		sandboxes[snap.Sandboxes[i].ID] = &snap.Sandboxes[i]
 	}
-	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}, nestedIn: map[*checks.Subject]bool{}, pods: map[string]*corev1.Pod{}}
+	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}, nestedIn: map[*checks.Subject]bool{}, pods: map[string]*corev1.Pod{}, listedAt: listedAt}
 	if _, root, err := s.fs.Mounts(1); err == nil {
 		p.hostRoot = root
 	} else {
@@ -180,11 +203,13 @@ func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
 	for _, a := range audits {
 		p.record(a)
 	}
-	if !s.opts.NoHideouts && f == (Filter{}) {
+	if !s.opts.NoHideouts && f.all() {
 		if err := p.searchHideouts(ctx, snap); err != nil {
 			return nil, err
 		}
+		p.noteNewborns()
 	}
+	p.judgePods(audits)
 	checks.Sort(r.Findings)
 	return p, nil
 }
@@ -207,6 +232,10 @@ type pass struct {
 	host     probes.Namespaces
 	defaults expect.RuntimeDefaults
 	hostRoot probes.Mount
+	// listedAt is the time since boot just before the runtime was listed
+	// (0 when unknown): see newborn.
+	listedAt time.Duration
+	newborns int
 
 	mu sync.Mutex // guards hostPaths
 	// hostPaths caches which paths exist on the host (nil when the host's

@@ -226,6 +226,9 @@ func Build(src, dir string) (probes.FS, error) {
 	if err != nil {
 		return probes.FS{}, err
 	}
+	if err := os.WriteFile(filepath.Join(root, probes.FixtureMarker), nil, 0o644); err != nil {
+		return probes.FS{}, fmt.Errorf("probetest: %w", err)
+	}
 	return probes.NewFS(root)
 }
 

@@ -119,6 +119,7 @@ func TestAgentUnderKubelet(t *testing.T) {
 	checkAgentReach(t, c, a.pod)
 	checkNodeBoundWrites(t, c, a.pod)
 	checkSteadyWrites(t, c, a)
+	checkAPIOutage(t, c, a, rc, clean)
 
 	if err := c.DeletePod(ctx, ns, drift.Name); err != nil {
 		t.Fatal(err)

@@ -11,11 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/report"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/agent/waiver"
-	"github.com/rtaudit/rtaudit/probes"
 )
 
 // explainOptions are the flags and the argument of `rtaudit explain
@@ -110,25 +108,20 @@ func parseInterspersed(fs *flag.FlagSet, args []string, s Streams, argsUsage str
 }
 
 func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {
-	so, ws, log, err := scanInputs{node: o.nodeOptions, pod: o.podFlags, pods: o.pods, waivers: o.waivers, verbose: o.verbose, all: o.all,
+	so, ws, _, err := scanInputs{node: o.nodeOptions, pod: o.podFlags, pods: o.pods, waivers: o.waivers, verbose: o.verbose, all: o.all,
 		filter: scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container}}.prepare(ctx, s)
 	if err != nil {
 		return ExitError, err
 	}
-	fsys, err := probes.OpenLive(so.ProcRoot)
+	scanner, err := scan.New(ctx, so) // opens the proc root as a live proc filesystem
 	if err != nil {
 		return ExitError, err
 	}
-	so.Runtime.Logger = log
-	rt, err := cri.Dial(ctx, so.Runtime)
-	if err != nil {
-		return ExitError, err
-	}
-	defer rt.Close()
+	defer scanner.Close()
 
 	// The findings and the facts they were made from: one scan of this
 	// pod (or container) only.
-	r, facts, err := scan.NewScanner(rt, fsys, so).Explain(ctx, so.Filter)
+	r, facts, err := scanner.Explain(ctx, so.Filter)
 	if err != nil {
 		return ExitError, err
 	}

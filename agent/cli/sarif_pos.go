@@ -16,9 +16,6 @@ func manifestPositions(src declared.Source) func(ns, pod, ctr string) (string, i
 		if !ok || p.File == "-" {
 			return "", 0, false
 		}
-		if l, ok := p.Containers[ctr]; ok {
-			return p.File, l, true
-		}
-		return p.File, p.Line, true
+		return p.File, p.ContainerLine(ctr), true
 	}
 }

@@ -247,12 +247,11 @@ func locate(doc []byte, start int, got []located, add func(*corev1.Pod, Position
 				if i := bytes.Index(doc[off+1:], []byte("\n- ")); i >= 0 && l.item >= 0 {
 					end = off + 1 + i + 1
 				}
-				if cl := containerLines(doc[off:end], containerNames(l.pod)); len(cl) > 0 {
-					at.Containers = map[string]int{}
-					for name, rel := range cl {
-						at.Containers[name] = at.Line + rel
-					}
+				cl := containerLines(doc[off:end], containerNames(l.pod))
+				for i := range cl {
+					cl[i].Line += at.Line
 				}
+				at.Containers = cl
 			}
 		}
 		add(l.pod, at)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -18,7 +19,24 @@ import (
 type Position struct {
 	File       string
 	Line       int
-	Containers map[string]int
+	Containers []ContainerLine // in the order of the text
+}
+
+// ContainerLine is the line of a container's entry in its pod's manifest.
+type ContainerLine struct {
+	Name string
+	Line int
+}
+
+// ContainerLine returns the line of container name's entry, or the pod's
+// line when the text does not show it.
+func (p Position) ContainerLine(name string) int {
+	for _, c := range p.Containers {
+		if c.Name == name {
+			return c.Line
+		}
+	}
+	return p.Line
 }
 
 // Position returns where the pod namespace/name was declared, when the
@@ -161,11 +179,7 @@ func lineAt(doc []byte, off int) int {
 // of the sequence entry that holds "name: NAME", in a containers,
 // initContainers or ephemeralContainers sequence. Flow-style entries
 // ({name: x}) are not found.
-func containerLines(text []byte, names []string) map[string]int {
-	want := map[string]bool{}
-	for _, n := range names {
-		want[n] = true
-	}
+func containerLines(text []byte, names []string) []ContainerLine {
 	type line struct {
 		indent int
 		body   []byte // trimmed
@@ -181,7 +195,7 @@ func containerLines(text []byte, names []string) map[string]int {
 		lines = append(lines, line{indent: len(l) - len(body), body: bytes.TrimSpace(body)})
 		off += end + 1
 	}
-	out := map[string]int{}
+	var out []ContainerLine
 	for i, l := range lines {
 		body, indent := l.body, l.indent
 		entry := -1
@@ -192,13 +206,11 @@ func containerLines(text []byte, names []string) map[string]int {
 		if !ok {
 			continue
 		}
-		name := scalar(v)
-		if !want[name] {
+		k := slices.Index(names, scalar(v))
+		if k < 0 || slices.ContainsFunc(out, func(c ContainerLine) bool { return c.Name == names[k] }) {
 			continue
 		}
-		if _, seen := out[name]; seen {
-			continue
-		}
+		name := names[k]
 		if entry < 0 { // the entry's "- " line above, two columns left
 			for j := i - 1; j >= 0; j-- {
 				lj := lines[j]
@@ -224,7 +236,7 @@ func containerLines(text []byte, names []string) map[string]int {
 			}
 			switch string(bytes.TrimSpace(lj.body)) {
 			case "containers:", "initContainers:", "ephemeralContainers:":
-				out[name] = entry
+				out = append(out, ContainerLine{Name: name, Line: entry})
 			}
 			break
 		}

@@ -84,12 +84,12 @@ metadata: {}
 		want     map[string]Position
 	}{
 		{"multi-document", multi, map[string]Position{
-			"prod/web":     {Line: 8, Containers: map[string]int{"init": 15, "app": 18, "sidecar": 25}},
+			"prod/web":     {Line: 8, Containers: []ContainerLine{{"init", 15}, {"app", 18}, {"sidecar", 25}}},
 			"default/flow": {Line: 30},
 		}},
 		{"list", list, map[string]Position{
-			"default/a": {Line: 3, Containers: map[string]int{"main": 9}},
-			"default/b": {Line: 11, Containers: map[string]int{"main": 17}},
+			"default/a": {Line: 3, Containers: []ContainerLine{{"main", 9}}},
+			"default/b": {Line: 11, Containers: []ContainerLine{{"main", 17}}},
 		}},
 		{"json", json, map[string]Position{
 			"default/j1": {Line: 5},
@@ -145,10 +145,13 @@ func TestPositionsInFiles(t *testing.T) {
 		if !ok || at.Line < 1 || at.Line > len(lines) || !strings.HasPrefix(lines[at.Line-1], "- ") {
 			t.Fatalf("%s/%s at %+v: not an item's first line", p.Namespace, p.Name, at)
 		}
-		for name, l := range at.Containers {
-			if !strings.Contains(lines[l-1], "- ") {
-				t.Fatalf("%s/%s: container %s at line %d %q", p.Namespace, p.Name, name, l, lines[l-1])
+		for _, c := range at.Containers {
+			if !strings.Contains(lines[c.Line-1], "- ") {
+				t.Fatalf("%s/%s: container %s at line %d %q", p.Namespace, p.Name, c.Name, c.Line, lines[c.Line-1])
 			}
+		}
+		if len(at.Containers) != 1 || at.ContainerLine("c") != at.Line+9 || at.ContainerLine("nope") != at.Line {
+			t.Fatalf("%s/%s: containers %+v", p.Namespace, p.Name, at.Containers)
 		}
 		// The item's own text names the pod.
 		if !strings.Contains(strings.Join(lines[at.Line-1:min(at.Line+20, len(lines))], "\n"), "name: "+p.Name+"\n") {

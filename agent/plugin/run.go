@@ -1,10 +1,12 @@
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -15,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/rtaudit/rtaudit/agent/report"
 )
 
 // runPod creates the pod p on its node, streams its agent container's
@@ -52,7 +56,7 @@ func runPod(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod, timeout
 		return ExitInterrupted, errInterrupted
 	}
 	if err != nil && rctx.Err() != nil {
-		return ExitError, fmt.Errorf("pod %s/%s: no result within --timeout %s", p.Namespace, name, timeout)
+		return ExitError, fmt.Errorf("pod %s/%s: no result within --timeout %s%s", p.Namespace, name, timeout, lastState(cs, p.Namespace, name))
 	}
 	return code, err
 }
@@ -152,7 +156,7 @@ func podState(p *corev1.Pod, done func(*corev1.ContainerStatus) bool) (*corev1.C
 		if w := st.State.Waiting; w != nil {
 			switch w.Reason {
 			case "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError", "RunContainerError":
-				return nil, fmt.Errorf("pod %s: container %s cannot start: %s: %s", p.Name, st.Name, w.Reason, w.Message)
+				return nil, fmt.Errorf("pod %s: container %s cannot start: %s: %s", p.Name, st.Name, report.Inert(w.Reason), report.Inert(w.Message))
 			}
 		}
 	}
@@ -161,16 +165,16 @@ func podState(p *corev1.Pod, done func(*corev1.ContainerStatus) bool) (*corev1.C
 		if w := st.State.Waiting; w != nil {
 			switch w.Reason {
 			case "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError", "RunContainerError":
-				return nil, fmt.Errorf("pod %s: container %s cannot start: %s: %s", p.Name, st.Name, w.Reason, w.Message)
+				return nil, fmt.Errorf("pod %s: container %s cannot start: %s: %s", p.Name, st.Name, report.Inert(w.Reason), report.Inert(w.Message))
 			}
 		}
 	}
 	if p.Status.Phase == corev1.PodFailed && len(p.Status.ContainerStatuses) == 0 {
-		return nil, fmt.Errorf("pod %s failed: %s %s", p.Name, p.Status.Reason, p.Status.Message)
+		return nil, fmt.Errorf("pod %s failed: %s %s", p.Name, report.Inert(p.Status.Reason), report.Inert(p.Status.Message))
 	}
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
-			return nil, fmt.Errorf("pod %s cannot run on its node: %s", p.Name, c.Message)
+			return nil, fmt.Errorf("pod %s cannot run on its node: %s", p.Name, report.Inert(c.Message))
 		}
 	}
 	return nil, nil
@@ -188,4 +192,24 @@ func apiAddress(cfg *rest.Config) (string, string, error) {
 		port = "443"
 	}
 	return host, port, nil
+}
+
+// lastState says, for a timeout's message, what the pod was waiting for.
+func lastState(cs kubernetes.Interface, ns, name string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	var waiting []string
+	for _, st := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
+		if w := st.State.Waiting; w != nil && w.Reason != "" {
+			waiting = append(waiting, st.Name+" "+report.Inert(w.Reason))
+		}
+	}
+	if len(waiting) == 0 {
+		return fmt.Sprintf(" (phase %s)", cmp.Or(string(p.Status.Phase), "unknown"))
+	}
+	return fmt.Sprintf(" (phase %s; waiting: %s)", cmp.Or(string(p.Status.Phase), "unknown"), strings.Join(waiting, ", "))
 }

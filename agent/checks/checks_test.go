@@ -487,7 +487,7 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"apparmor", "capabilities", "host-ipc", "host-mounts", "host-network", "host-pid", "host-users", "nested-namespaces", "no-new-privs", "privileged",
+	want := []string{"apparmor", "capabilities", "host-ipc", "host-mounts", "host-network", "host-pid", "host-users", "id-mappings", "nested-namespaces", "no-new-privs", "privileged",
 		"proc-mount", "pss-level", "readonly-rootfs", "readonly-volumes", "run-as-group", "run-as-non-root", "run-as-user", "seccomp", "selinux", "supplemental-groups", "sysctls", "undeclared-container"}
 	var got []string
 	for _, c := range All() {

@@ -14,6 +14,7 @@ const (
 	HostNetwork         ID = "host-network"
 	HostPID             ID = "host-pid"
 	HostUsers           ID = "host-users"
+	IDMappings          ID = "id-mappings"
 	NestedNamespaces    ID = "nested-namespaces"
 	NoNewPrivs          ID = "no-new-privs"
 	Privileged          ID = "privileged"

@@ -63,7 +63,7 @@ func evalPSSLevel(s *Subject) []Finding {
 	}
 	enforce := ps.Enforce
 	if ps.EnforceVersion != "" && enforce != "" {
-		enforce += " (version " + ps.EnforceVersion + ")"
+		enforce += " at " + ps.EnforceVersion
 	}
 	belowDeclared := weaker(ps.Effective, ps.Declared)
 	belowEnforce := ps.Enforce != "" && !ps.EnforceAllowed

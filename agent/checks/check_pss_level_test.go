@@ -38,7 +38,7 @@ func TestPSSLevelMessages(t *testing.T) {
 	}{
 		{PodSecurity{Declared: "restricted", Effective: "privileged", Why: []string{"privileged"}}, "effectiveLevel", `"privileged", weaker than the "restricted" its spec declares: privileged`},
 		{PodSecurity{Declared: "restricted", Effective: "baseline", Enforce: "baseline", EnforceAllowed: true}, "effectiveLevel", `(the namespace's enforce level baseline still holds)`},
-		{PodSecurity{Declared: "restricted", Effective: "baseline", Enforce: "restricted", EnforceVersion: "v1.30"}, "effectiveLevel", `and than the namespace's enforce level restricted (version v1.30)`},
+		{PodSecurity{Declared: "restricted", Effective: "baseline", Enforce: "restricted", EnforceVersion: "v1.30"}, "effectiveLevel", `and than the namespace's enforce level restricted at v1.30`},
 		{PodSecurity{Declared: "baseline", Effective: "baseline", Enforce: "restricted"}, "pod-security.kubernetes.io/enforce", "admitted before the label"},
 	} {
 		s := &Subject{Namespace: "prod", Pod: "web", Container: "app", PodSecurity: &tc.ps}

@@ -16,6 +16,7 @@ const (
 	HostPID             ID = "host-pid"
 	HostPort            ID = "host-port"
 	HostUsers           ID = "host-users"
+	IDMappings          ID = "id-mappings"
 	NestedNamespaces    ID = "nested-namespaces"
 	NetworkPolicy       ID = "network-policy"
 	NoNewPrivs          ID = "no-new-privs"

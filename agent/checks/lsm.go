@@ -14,9 +14,8 @@ import (
 // selinuxLabel reports whether a label is an SELinux context.
 func selinuxLabel(l string) bool { return strings.Count(l, ":") >= 3 }
 
-// lsmLabels are the labels of the container's processes that share the
-// container's user namespace, with the process of the first one; none
-// when no process has a label.
+// lsmProcesses are the container's processes (in its own user namespace)
+// that have a label; none when no LSM reports labels.
 func (s *Subject) lsmProcesses() []*probes.Process {
 	var out []*probes.Process
 	for _, p := range s.Processes {

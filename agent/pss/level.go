@@ -17,9 +17,11 @@ const (
 
 // evaluator is built on first use: `rtaudit version` and scans without
 // pod specs never pay for the policy's version tables.
-var evaluator = sync.OnceValues(func() (policy.Evaluator, error) {
+var evaluator = sync.OnceValues(policyEvaluator)
+
+func policyEvaluator() (policy.Evaluator, error) {
 	return policy.NewEvaluator(policy.DefaultChecks(), nil)
-})
+}
 
 // check runs the policy checks of lv on pod and returns what they forbid,
 // one "reason (detail)" per failed check; none when the pod passes.

@@ -125,6 +125,7 @@ var appliers = map[checks.ID]applier{
 	checks.RunAsUser:    applyRoot,
 	checks.RunAsNonRoot: applyRoot,
 	checks.HostMounts:   applyHostMount,
+	checks.Sysctls:      applySysctl,
 	checks.AppArmor: func(_ *corev1.Pod, sc *corev1.SecurityContext, _ *checks.Subject, f checks.Finding) bool {
 		if !strings.HasPrefix(f.Actual, "unconfined") {
 			return false // another profile, or complain mode: the policy reads only Unconfined
@@ -184,6 +185,21 @@ func applyHostMount(pod *corev1.Pod, _ *corev1.SecurityContext, s *checks.Subjec
 	pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{
 		HostPath: &corev1.HostPathVolumeSource{Path: f.Actual},
 	}})
+	return true
+}
+
+// applySysctl: a sysctl a layer set that the spec does not declare is in
+// effect in the pod's namespaces: the policy reads its name.
+func applySysctl(pod *corev1.Pod, _ *corev1.SecurityContext, _ *checks.Subject, f checks.Finding) bool {
+	name, ok := strings.CutPrefix(f.Field, "sysctls[")
+	name = strings.TrimSuffix(name, "]")
+	if !ok || f.Expected != "unset" {
+		return false // a declared one with another value: the policy reads names only
+	}
+	if pod.Spec.SecurityContext == nil {
+		pod.Spec.SecurityContext = &corev1.PodSecurityContext{}
+	}
+	pod.Spec.SecurityContext.Sysctls = append(pod.Spec.SecurityContext.Sysctls, corev1.Sysctl{Name: name, Value: f.Actual})
 	return true
 }
 

@@ -31,10 +31,14 @@ func Judge(p Pod) (*checks.PodSecurity, error) {
 	if err != nil {
 		return nil, err
 	}
-	observed, used := Observed(p.Declared, p.Containers)
-	effective, _, err := LevelOf(observed, latest)
-	if err != nil {
-		return nil, err
+	// Most pods have no drift the policy reads: their observed spec is
+	// the declared one, evaluated once.
+	observed, used, effective := p.Declared, []checks.Finding(nil), declared
+	if drifted(p.Containers) {
+		observed, used = Observed(p.Declared, p.Containers)
+		if effective, _, err = LevelOf(observed, latest); err != nil {
+			return nil, err
+		}
 	}
 	ps := &checks.PodSecurity{Declared: declared, Effective: effective, Layer: checks.LayerCRI}
 	for i, f := range used {
@@ -70,3 +74,16 @@ func Judge(p Pod) (*checks.PodSecurity, error) {
 
 // layerRank orders layers top down: the topmost drift names the level's.
 var layerRank = map[checks.Layer]int{checks.LayerCRI: 0, checks.LayerOCI: 1, checks.LayerProcess: 2}
+
+// drifted reports whether a container has a finding above info of a check
+// the observed spec takes.
+func drifted(ctrs []Container) bool {
+	for _, c := range ctrs {
+		for _, f := range c.Findings {
+			if _, ok := appliers[f.Check]; ok && f.Severity != checks.Info {
+				return true
+			}
+		}
+	}
+	return false
+}

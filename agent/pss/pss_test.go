@@ -117,6 +117,16 @@ func TestJudge(t *testing.T) {
 			c.Findings[0].Actual = "unconfined_u:unconfined_r:spc_t:s0"
 			return c
 		}(), effective: Privileged, why: "seLinuxOptions"},
+		{name: "an unsafe sysctl the runtime adds", ctr: func() Container {
+			c := container(t, nil, checks.Sysctls)
+			c.Findings[0].Field, c.Findings[0].Expected, c.Findings[0].Actual = "sysctls[net.core.somaxconn]", "unset", "4096"
+			return c
+		}(), effective: Privileged, why: "forbidden sysctls (net.core.somaxconn)"},
+		{name: "a declared sysctl with another value: names only", ctr: func() Container {
+			c := container(t, nil, checks.Sysctls)
+			c.Findings[0].Field, c.Findings[0].Expected, c.Findings[0].Actual = "sysctls[net.ipv4.tcp_syncookies]", "1", "0"
+			return c
+		}(), effective: Restricted},
 		{name: "groups: nothing the policy reads", ctr: container(t, nil, checks.RunAsGroup, checks.SupplementalGroups, checks.ReadonlyRootfs), effective: Restricted},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

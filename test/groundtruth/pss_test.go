@@ -103,7 +103,7 @@ func TestPSSAdmittedRestrictedRunsBaseline(t *testing.T) {
 		t.Errorf("levels %+v, want %+v", got, want)
 	}
 	for _, f := range r.Findings {
-		if f.Check == checks.PSSLevel && (f.Expected != "restricted" || f.Actual != "baseline" || !strings.Contains(f.Message, "enforce level restricted (version v1.37)")) {
+		if f.Check == checks.PSSLevel && (f.Expected != "restricted" || f.Actual != "baseline" || !strings.Contains(f.Message, "enforce level restricted at v1.37")) {
 			t.Errorf("pss-level finding %+v", f)
 		}
 	}

@@ -29,7 +29,7 @@ type launched struct {
 }
 
 // launch runs a pod, deletes it at the end of the test and waits until the
-// init of its "main" container has exec'd its command.
+// init of its first container has exec'd its command.
 func launch(t *testing.T, lab *harness.CRIOLab, yaml string, opts ...harness.Option) launched {
 	t.Helper()
 	manifest, err := harness.ParsePod([]byte(yaml))
@@ -49,7 +49,7 @@ func launch(t *testing.T, lab *harness.CRIOLab, yaml string, opts ...harness.Opt
 			t.Error(err)
 		}
 	})
-	pid, err := p.PID(ctx, "main")
+	pid, err := p.PID(ctx, manifest.Spec.Containers[0].Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,3 +155,6 @@ func logInfo(t *testing.T, r *scan.Report) {
 }
 
 func podYAML(name, spec string) string { return mx.PodYAML(name, spec) }
+
+// fmtPod fills the one %s of a manifest template.
+func fmtPod(template, s string) string { return fmt.Sprintf(template, s) }

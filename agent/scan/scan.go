@@ -37,7 +37,11 @@ type Options struct {
 	// cannot see (other containerd namespaces, unshare/nsenter hideouts).
 	// A filtered scan never searches.
 	NoHideouts bool
-	Logger     *slog.Logger
+	// RuntimeRoots are the runc and crun state roots (glob patterns) the
+	// hidden-process search reads to name who made a hidden container;
+	// nil means DefaultRuntimeRoots. CRI-O's own root is found anyway.
+	RuntimeRoots []string
+	Logger       *slog.Logger
 }
 
 // Filter keeps the containers whose fields equal the non-empty ones.
@@ -193,6 +197,7 @@ type pass struct {
 	host     probes.Namespaces
 	defaults expect.RuntimeDefaults
 	hostRoot probes.Mount
+	states   map[int]stateEntry // the runtimes' state roots, read once (hidden_owner.go)
 
 	mu sync.Mutex // guards hostPaths
 	// hostPaths caches which paths exist on the host (nil when the host's

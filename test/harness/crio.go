@@ -180,6 +180,10 @@ func StartCRIO(ctx context.Context, o CRIOOptions, cacheDir string) (*CRIO, erro
 	c.pid = cmd.Process.Pid
 	c.exited = make(chan struct{})
 	go func() { _ = cmd.Wait(); close(c.exited) }()
+	if err := c.saveInstance(); err != nil {
+		_ = c.Stop()
+		return nil, err
+	}
 	if err := c.waitReady(ctx); err != nil {
 		_ = c.Stop()
 		return nil, err

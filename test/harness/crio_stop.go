@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -136,4 +137,39 @@ func StartCRIOLab(ctx context.Context, o CRIOOptions, cacheDir string) (*CRIOLab
 		return nil, err
 	}
 	return &CRIOLab{CRIO: c, Launcher: l, UpTime: time.Since(start)}, nil
+}
+
+type crioRecord struct {
+	PID     int
+	Options CRIOOptions
+}
+
+func (c *CRIO) saveInstance() error {
+	data, err := json.Marshal(crioRecord{PID: c.pid, Options: c.opts})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(c.opts.Dir, "instance.json"), data, 0o644)
+}
+
+// SweepStaleCRIO stops what dead CRI-O labs left in directories matching
+// glob (a test binary killed before its clean-up ran: crio died with it,
+// conmon, containers, mounts, bridges and cgroups may remain).
+func SweepStaleCRIO(glob string) {
+	dirs, _ := filepath.Glob(glob)
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, "instance.json"))
+		if err != nil {
+			continue
+		}
+		var rec crioRecord
+		if json.Unmarshal(data, &rec) != nil || rec.Options.Dir != d {
+			continue
+		}
+		lay := crioLayout{dir: d}
+		if len(pidsWithArg("crio", lay.config())) > 0 {
+			continue // alive: another test's
+		}
+		_ = (&CRIO{opts: rec.Options, lay: lay}).Stop()
+	}
 }

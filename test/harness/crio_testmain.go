@@ -31,6 +31,7 @@ func RunCRIOMain(m *testing.M) int {
 		}
 		return m.Run()
 	}
+	SweepStaleCRIO("/var/tmp/rtaudit-crio-*")
 	dir, err := os.MkdirTemp("/var/tmp", "rtaudit-crio-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

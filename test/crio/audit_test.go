@@ -13,11 +13,13 @@ import (
 )
 
 // TestCRIOCompliantMatrix: every pod of the launcher matrix, run by CRI-O
-// with its default OCI runtime and declared by its own manifest, gives the
-// audit no finding but info, except the matrix pods that are real drift,
-// which give exactly their check — as on containerd.
+// with its default OCI runtime (some with their kernel state asserted,
+// crioKernel) and declared by its own manifest, gives the audit no finding
+// but info, except the matrix pods that are real drift, which give
+// exactly their check — as on containerd.
 func TestCRIOCompliantMatrix(t *testing.T) {
 	lab := harness.SharedCRIOLab(t)
+	kernelChecks := crioKernel(readKernel(t, lab.PID()))
 	for _, c := range mx.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
@@ -27,6 +29,9 @@ func TestCRIOCompliantMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 			ranUnder(t, lab, id, l.pid)
+			if check, ok := kernelChecks[c.Name]; ok {
+				check(t, readKernel(t, l.pid))
+			}
 			r := scanOf(t, lab, l)
 			if len(r.Containers) != 1 || r.Containers[0].DeclaredFrom != expect.OriginManifest {
 				t.Fatalf("containers = %+v, want the pod's one container declared from the manifest", r.Containers)

@@ -4,7 +4,7 @@ BIN     ?= bin/rtaudit
 LAB_DIR ?= /var/tmp/rtaudit-lab
 PKGS    := ./...
 
-.PHONY: all build test test-containerd-v2 e2e e2e-kind staticcheck bench-agent unit vet fmt-check setup demo demo-down bench clean
+.PHONY: all build test test-containerd-v2 test-crio test-containerd-1.7 e2e e2e-kind staticcheck bench-agent unit vet fmt-check setup demo demo-down bench clean
 
 include test/harness.mk
 include test/cluster.mk
@@ -27,6 +27,8 @@ setup:
 test: setup cluster-setup fmt-check vet staticcheck cluster-build kube-router helm
 	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
+	$(MAKE) test-crio
+	$(MAKE) test-containerd-1.7
 
 ## test-containerd-v2: the integration tests again on containerd v2 and runc
 ## v1.5.2 (built from the Go module proxy once per machine, cached in
@@ -35,6 +37,25 @@ test-containerd-v2:
 	bin=$$(bash test/containerd-v2.sh) && runc=$$(bash test/runc.sh) && \
 	RTAUDIT_CONTAINERD=$$bin RTAUDIT_RUNC=$$runc RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) \
 	$(GO) test -race -count=1 -timeout 20m ./test/integration/ ./test/groundtruth/ ./test/e2e/
+
+## test-crio: the CRI-O tier (test/crio): CRI-O v1.34.0 built once from
+## the Go module proxy (test/crio.sh, cached in /var/cache/rtaudit), run
+## privately with its default runtime crun, then runc: compliant matrix,
+## mistranslations, privileged capability sets.
+test-crio:
+	bin=$$(bash test/crio.sh) && for rt in crun runc; do \
+		RTAUDIT_CRIO=$$bin RTAUDIT_CRIO_RUNTIME=$$rt RTAUDIT_REQUIRE_CRIO=1 \
+		$(GO) test -race -count=1 -timeout 15m ./test/crio/ || exit 1; \
+	done
+
+## test-containerd-1.7: discovery smoke test on containerd v1.7.35 (built
+## once from the Go module proxy by test/containerd-1.7.sh, cached in
+## /var/cache/rtaudit): found at the default socket, named, a compliant pod
+## audits clean.
+test-containerd-1.7:
+	bin=$$(bash test/containerd-1.7.sh) && \
+	RTAUDIT_CONTAINERD17=$$bin RTAUDIT_REQUIRE_CONTAINERD17=1 \
+	$(GO) test -race -count=1 -timeout 10m -run 'TestDiscover' ./test/integration/
 
 ## e2e: rtaudit deployed as users do (kubectl apply -k deploy/) on the real
 ## single-node cluster: the agent under the kubelet, Reports, waivers,

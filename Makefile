@@ -38,6 +38,18 @@ test-containerd-v2:
 	RTAUDIT_CONTAINERD=$$bin RTAUDIT_RUNC=$$runc RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) \
 	$(GO) test -race -count=1 -timeout 20m ./test/integration/ ./test/groundtruth/ ./test/e2e/
 
+## prebuild: everything make test builds once per machine and caches by
+## version (Kubernetes, Helm, staticcheck, kube-router, containerd v2 and
+## 1.7, runc, CRI-O), built side by side: .ci/run calls it with -j first,
+## so a cold run overlaps the builds' downloads and compiles.
+.PHONY: prebuild runtimes
+prebuild: cluster-build helm $(STATICCHECK) kube-router runtimes
+runtimes:
+	bash test/containerd-v2.sh >/dev/null
+	bash test/runc.sh >/dev/null
+	bash test/crio.sh >/dev/null
+	bash test/containerd-1.7.sh >/dev/null
+
 ## test-crio: the CRI-O tier (test/crio): CRI-O v1.34.0 built once from
 ## the Go module proxy (test/crio.sh, cached in /var/cache/rtaudit), run
 ## privately with its default runtime crun, then runc: compliant matrix,

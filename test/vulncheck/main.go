@@ -96,7 +96,7 @@ func parse(r io.Reader) (result, error) {
 			v = &vuln{id: f.OSV}
 			res.vulns[f.OSV] = v
 		}
-		if l <= v.level {
+		if l < v.level || l == v.level && (l < 3 || !fromTests(v.example) || fromTests(example(f.Trace))) {
 			continue
 		}
 		v.level, v.module, v.version, v.fixed = l, top.Module, top.Version, f.FixedVersion
@@ -125,6 +125,12 @@ func example(trace []frame) string {
 		s += fmt.Sprintf(" from %s:%d", last.Position.Filename, last.Position.Line)
 	}
 	return s
+}
+
+// fromTests tells an example reached from the test tree; one reached from
+// the product is shown rather than it.
+func fromTests(example string) bool {
+	return strings.Contains(example, " from test/")
 }
 
 // readAccepted returns "ID module@version" → reason.

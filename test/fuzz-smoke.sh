@@ -5,7 +5,8 @@
 # target's seed corpus; this adds new inputs, bounded in time:
 # FUZZTIME per target (5s), the fuzzing time of all targets at most
 # FUZZ_BUDGET seconds (90; FUZZTIME shrinks when there are more targets),
-# plus the instrumented builds (cached by go after the first run).
+# plus the instrumented builds (cached by go after the first run) and a
+# second try of a target that hit go's -fuzztime race (below).
 #
 # A crasher fails the run. go writes the failing input to
 # <package>/testdata/fuzz/<FuzzTarget>/<hash>; this script prints that file
@@ -41,12 +42,28 @@ for t in "${targets[@]}"; do
 	before=$(find "$dir/testdata/fuzz/$name" -type f 2>/dev/null | sort || true)
 	log=$(mktemp)
 	logs+=("$log")
-	if go test -run '^$' -fuzz "^${name}\$" -fuzztime "${fuzztime}s" "$dir" >"$log" 2>&1; then
-		status=ok
-	else
+	for try in 1 2; do
 		status=FAIL
-		failed=1
-	fi
+		if go test -run '^$' -fuzz "^${name}\$" -fuzztime "${fuzztime}s" "$dir" >"$log" 2>&1; then
+			status=ok
+			break
+		fi
+		# Go before 1.27 may end a -fuzztime run with a bare "context
+		# deadline exceeded" when a loaded worker misses the deadline
+		# (go.dev/issue/75804): no input is written, nothing failed. Such a
+		# run is tried once more; twice in a row it is reported, not failed.
+		# Any other failure, or one that wrote an input, fails.
+		after=$(find "$dir/testdata/fuzz/$name" -type f 2>/dev/null | sort || true)
+		if [ "$after" != "$before" ] || grep -q 'Failing input written' "$log" ||
+			! grep -q '^    context deadline exceeded$' "$log" ||
+			[ "$(grep -c '^--- FAIL' "$log")" != 1 ]; then
+			break
+		fi
+		echo "fuzz-smoke: $name ended on go.dev/issue/75804 (context deadline exceeded, no input written), try $try" >&2
+		status=flake
+		[ "$try" = 2 ] || cat "$log" >&2
+	done
+	[ "$status" != FAIL ] || failed=1
 	# go prints "fuzz: elapsed: 5s, execs: 123456 (24691/sec), ..." lines,
 	# after "gathering baseline coverage: 82/167 completed" ones (the seeds
 	# and the inputs go kept in its cache), which count in -fuzztime.

@@ -10,6 +10,7 @@ include test/harness.mk
 include test/cluster.mk
 include deploy/deploy.mk
 include test/bench/bench.mk
+include deploy/krew/krew.mk
 
 all: build
 
@@ -23,7 +24,7 @@ setup:
 ## test: everything CI runs — static checks, unit tests, integration tests
 ## against a private containerd, and the real-kubelet tier (root; nothing
 ## is skipped as root). The Kubernetes binaries are built once per machine.
-test: setup cluster-setup fmt-check vet staticcheck vulncheck fuzz-smoke cluster-build helm
+test: setup cluster-setup fmt-check vet staticcheck vulncheck fuzz-smoke cluster-build kube-router helm
 	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
 
@@ -75,14 +76,15 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## demo: a private containerd with three demo pods (deploy/examples), then
+## demo: a private containerd with the demo pods (deploy/examples; a pod's
+## "# labctl-run:" line adds labctl run flags, a drift on purpose), then
 ## rtaudit scan against their manifests. The lab keeps running for more
 ## scans; make demo-down removes it.
 DEMO_ENDPOINT := unix://$(LAB_DIR)/containerd.sock
 demo: setup build labctl
 	@$(LABCTL) down --dir $(LAB_DIR) >/dev/null 2>&1 || true
 	$(LABCTL) up --dir $(LAB_DIR)
-	@for f in deploy/examples/*.yaml; do $(LABCTL) run --dir $(LAB_DIR) $$f || exit 1; done
+	@for f in deploy/examples/*.yaml; do grep -q '^kind: Pod$$' $$f || continue; $(LABCTL) run --dir $(LAB_DIR) $$(sed -n 's/^# labctl-run: //p' $$f) $$f || exit 1; done
 	$(LABCTL) exec --dir $(LAB_DIR) --pod demo/exec-root --container app --user 0 -- sleep 3600
 	@echo; echo "# rtaudit scan --runtime-endpoint $(DEMO_ENDPOINT) --pods deploy/examples -o wide"
 	@$(BIN) scan --runtime-endpoint $(DEMO_ENDPOINT) --pods deploy/examples -o wide

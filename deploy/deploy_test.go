@@ -63,6 +63,7 @@ var crdFiles = []string{
 // ClusterRole must grant exactly this.
 var grants = map[string][]string{
 	"/pods":                               {"get", "list", "watch"},
+	"/namespaces":                         {"get", "list", "watch"},
 	"/events":                             {"create"},
 	"openreports.io/reports":              {"create", "delete", "get", "list", "update"},
 	"openreports.io/clusterreports":       {"create", "delete", "get", "list", "update"},

@@ -42,7 +42,7 @@ func (e *PermissionError) Unwrap() error { return e.Err }
 // access check (PTRACE_MODE_READ_FSCREDS); plain files by their mode bits.
 func neededCapability(file string) string {
 	switch {
-	case len(file) >= 3 && file[:3] == "ns/", file == "ns", file == "mountinfo", file == "root", file == "environ":
+	case len(file) >= 3 && file[:3] == "ns/", file == "ns", file == "mountinfo", file == "root", file == "environ", file == "exe", file == "fd":
 		return "CAP_SYS_PTRACE"
 	default:
 		return "CAP_DAC_READ_SEARCH"

@@ -61,3 +61,34 @@ func (s *Session) Listing() ([]Listed, error) { return nil, ErrUnsupported }
 
 // OpenLive fails on platforms other than Linux.
 func OpenLive(procRoot string) (FS, error) { return FS{}, ErrUnsupported }
+
+// Sysctls is unsupported off Linux.
+func (fs FS) Sysctls(pid int, names []string) (map[string]string, error) { return nil, ErrUnsupported }
+
+// EnvNames fails on platforms other than Linux.
+func (fs FS) EnvNames(pid int, keep func(string) bool) ([]string, error) {
+	return nil, ErrUnsupported
+}
+
+// Listeners fails on platforms other than Linux.
+func (fs FS) Listeners(pid int) ([]Listener, error) { return nil, ErrUnsupported }
+
+// SocketInodes fails on platforms other than Linux.
+func (fs FS) SocketInodes(pid int) (map[uint64]bool, error) { return nil, ErrUnsupported }
+
+// TokenAt fails on platforms other than Linux.
+func (fs FS) TokenAt(pid int, path string) (Token, error) { return Token{}, ErrUnsupported }
+
+// Exe fails on platforms other than Linux.
+func (fs FS) Exe(pid int) (string, error) { return "", ErrUnsupported }
+
+// Cmdline fails on platforms other than Linux.
+func (fs FS) Cmdline(pid int) ([]string, error) { return nil, ErrUnsupported }
+
+// HostPID is 1 on platforms other than Linux.
+func (fs FS) HostPID() int { return 1 }
+
+// ReadFileInRoot fails on platforms other than Linux.
+func (fs FS) ReadFileInRoot(pid int, path string, limit int64) ([]byte, error) {
+	return nil, ErrUnsupported
+}

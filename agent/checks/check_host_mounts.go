@@ -27,7 +27,8 @@ import (
 //     the host's filesystem by Subject.HostRoot (skipped when unknown);
 //   - a sysfs mounted read-write in a container that is not privileged
 //     (runc mounts it ro; a process with every capability and /sys rw is
-//     privileged's finding, not this one): high;
+//     privileged's finding, not this one; one below a volume declared
+//     readOnly is readonly-volumes', which names the volume): high;
 //   - a mount declared readOnly that is read-write: high for a hostPath,
 //     medium for another volume.
 //
@@ -194,6 +195,9 @@ func (j *hostMountJudge) judge(layer Layer, p *probes.Process, field, at, kind s
 func (j *hostMountJudge) sysfs(layer Layer, p *probes.Process, field, at string) {
 	if d, ok := j.declared.MountAt(at); ok && d.HostPath != "" && !d.ReadOnly {
 		return // a declared read-write hostPath /sys
+	}
+	if belowReadonlyVolume(j.declared.Mounts, at) {
+		return // a submount of a read-only volume: readonly-volumes names it with the volume
 	}
 	msg := fmt.Sprintf("%s has sysfs read-write at %s in a container %s does not declare privileged", where(layer, p), at, j.s.source())
 	j.add(layer, p, High, field, "ro", "rw", msg)

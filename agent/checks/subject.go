@@ -55,6 +55,16 @@ type Subject struct {
 	// exist, so proc-mount judges a masked path with no mount in a
 	// process's mountinfo only when HostPaths says it exists; nil: never.
 	HostPaths map[string]bool
+	// Sysctls are the pod's sysctls at the CRI, OCI and kernel layers;
+	// nil when the scan did not look (no sysctl declared or sent).
+	Sysctls *SysctlView
+	// PodSecurity, set on a pod's subject (no container) only, is the
+	// pod's Pod Security Standards levels: pss-level judges them.
+	PodSecurity *PodSecurity
+	// Exposure is how the container's secrets and sockets reach others
+	// (environ readers, token files, host listeners); nil when not
+	// collected.
+	Exposure *Exposure
 }
 
 // MaskedPathCandidates are the paths whose existence the scan should

@@ -41,6 +41,7 @@ func commands() []command {
 		{"explain", "one container's fields at every layer, and where they first drift", runExplain},
 		{"checks", "list the checks with their rationale", runChecks},
 		{"version", "print the version", runVersion},
+		{"completion", "print a shell completion script: bash, zsh or fish", runCompletion},
 	}
 }
 

@@ -11,11 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/report"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/agent/waiver"
-	"github.com/rtaudit/rtaudit/probes"
 )
 
 // explainOptions are the flags and the argument of `rtaudit explain
@@ -23,6 +21,7 @@ import (
 // every layer.
 type explainOptions struct {
 	nodeOptions
+	podFlags
 	pods, output, waivers string
 	all, noColor, verbose bool
 	// namespace, pod and container are the argument; container may be
@@ -32,6 +31,7 @@ type explainOptions struct {
 
 func (o *explainOptions) AddFlags(fs *flag.FlagSet) {
 	o.nodeOptions.AddFlags(fs)
+	o.podFlags.AddFlags(fs)
 	fs.StringVar(&o.pods, "pods", "", "declared pods: a manifest file, a directory of them, or - for stdin (Pod, PodList, List; YAML or JSON)")
 	fs.StringVar(&o.output, "o", "table", "output: table or json")
 	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver and ClusterWaiver objects: waived findings are marked")
@@ -60,7 +60,7 @@ func (o *explainOptions) Validate() error {
 	if o.output != "table" && o.output != "json" {
 		return usagef("-o %q: want table or json", o.output)
 	}
-	if o.pods != "" && (o.kubeconfig != "" || o.kubeContext != "") {
+	if o.pods != "" && (o.kubeconfig != "" || o.kubeContext != "" || o.inCluster) {
 		return usagef("--pods and --kubeconfig are exclusive: pick one declared source")
 	}
 	return o.nodeOptions.Validate()
@@ -108,24 +108,20 @@ func parseInterspersed(fs *flag.FlagSet, args []string, s Streams, argsUsage str
 }
 
 func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {
-	so, ws, log, err := scanInputs{node: o.nodeOptions, pods: o.pods, waivers: o.waivers, verbose: o.verbose, all: o.all,
+	so, ws, _, err := scanInputs{node: o.nodeOptions, pod: o.podFlags, pods: o.pods, waivers: o.waivers, verbose: o.verbose, all: o.all,
 		filter: scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container}}.prepare(ctx, s)
 	if err != nil {
 		return ExitError, err
 	}
-	fsys, err := probes.OpenLive(so.ProcRoot)
+	scanner, err := scan.New(ctx, so) // opens the proc root as a live proc filesystem
 	if err != nil {
 		return ExitError, err
 	}
-	so.Runtime.Logger = log
-	rt, err := cri.Dial(ctx, so.Runtime)
-	if err != nil {
-		return ExitError, err
-	}
-	defer rt.Close()
+	defer scanner.Close()
 
-	// The findings: a scan of this pod (or container) only.
-	r, err := scan.NewScanner(rt, fsys, so).Scan(ctx)
+	// The findings and the facts they were made from: one scan of this
+	// pod (or container) only.
+	r, facts, err := scanner.Explain(ctx, so.Filter)
 	if err != nil {
 		return ExitError, err
 	}
@@ -136,14 +132,11 @@ func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	// The values of every layer. scan.Scanner does not return the facts
-	// it judged yet: they are collected again, right after the scan.
-	subj, pod, err := collectSubject(ctx, rt, fsys, so, target)
-	if err != nil {
-		return ExitError, err
+	fc, ok := facts[target.ID]
+	if !ok { // every audited container has its facts
+		return ExitError, fmt.Errorf("no facts for container %s", report.Inert(short(target.ID)))
 	}
-	e := explanation(subj, pod, r, target)
-	e.Notes = append(e.Notes, "the values were read right after the scan that made the findings: a process may have come or gone in between")
+	e := explanation(fc.Subject, fc.Pod, r, target)
 	if o.output == "json" {
 		err = report.ExplainJSON(s.Out, e)
 	} else {

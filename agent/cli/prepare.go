@@ -13,6 +13,7 @@ import (
 // flags before it talks to the runtime.
 type scanInputs struct {
 	node          nodeOptions
+	pod           podFlags
 	pods, waivers string
 	verbose, all  bool
 	filter        scan.Filter
@@ -35,7 +36,10 @@ func (in scanInputs) prepare(ctx context.Context, s Streams) (scan.Options, []wa
 			return so, nil, log, fmt.Errorf("--waivers: %w", err)
 		}
 	}
-	src := &scanOptions{nodeOptions: in.node, pods: in.pods}
+	if err := waitSocket(ctx, in.node.endpoint, in.pod.waitRuntime); err != nil {
+		return so, nil, log, err
+	}
+	src := &scanOptions{nodeOptions: in.node, podFlags: in.pod, pods: in.pods}
 	if so.Declared, err = src.source(ctx, s); err != nil {
 		return so, nil, log, err
 	}

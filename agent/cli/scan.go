@@ -16,6 +16,7 @@ import (
 // scanOptions are the flags of `rtaudit scan`.
 type scanOptions struct {
 	nodeOptions
+	podFlags
 	pods                      string
 	output                    string
 	failOn                    string
@@ -25,10 +26,15 @@ type scanOptions struct {
 	waivers                   string
 	showWaived                bool
 	noColor                   bool
+	// position locates declared containers in the manifests, for SARIF.
+	position func(ns, pod, ctr string) (string, int, bool)
+	netpol   netpolFlags
+	atRest   atRestFlags
 }
 
 func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	o.nodeOptions.AddFlags(fs)
+	o.podFlags.AddFlags(fs)
 	fs.StringVar(&o.pods, "pods", "", "declared pods: a manifest file, a directory of them, or - for stdin (Pod, PodList, List; YAML or JSON)")
 	fs.StringVar(&o.output, "o", "table", "output: table, wide, json or sarif (SARIF 2.1.0)")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding no waiver accepts is at or above this severity (critical, high, medium, low, info)")
@@ -41,6 +47,8 @@ func (o *scanOptions) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver and ClusterWaiver objects (YAML or JSON) accepting known findings: they stay in the report, marked, and --fail-on ignores them")
 	fs.BoolVar(&o.showWaived, "show-waived", false, "show waived findings in the table, with their waiver (JSON always has them)")
 	fs.BoolVar(&o.noColor, "no-color", false, "no colours in the table, even on a terminal (also: NO_COLOR set)")
+	o.netpol.AddFlags(fs)
+	o.atRest.AddFlags(fs)
 }
 
 func (o *scanOptions) Validate() error {
@@ -52,21 +60,33 @@ func (o *scanOptions) Validate() error {
 	if o.failOn != "" && !checks.Severity(o.failOn).Valid() {
 		return usagef("--fail-on %q: want critical, high, medium, low or info", o.failOn)
 	}
-	if o.pods != "" && (o.kubeconfig != "" || o.kubeContext != "") {
+	if o.pods != "" && (o.kubeconfig != "" || o.kubeContext != "" || o.inCluster) {
 		return usagef("--pods and --kubeconfig are exclusive: pick one declared source")
 	}
 	return o.nodeOptions.Validate()
 }
 
 func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
-	so, ws, _, err := scanInputs{node: o.nodeOptions, pods: o.pods, waivers: o.waivers, verbose: o.verbose, all: o.all,
+	so, ws, _, err := scanInputs{node: o.nodeOptions, pod: o.podFlags, pods: o.pods, waivers: o.waivers, verbose: o.verbose, all: o.all,
 		filter: scan.Filter{Namespace: o.namespace, Pod: o.pod, Container: o.container}}.prepare(ctx, s)
 	if err != nil {
 		return ExitError, err
 	}
+	var api *declared.KubeAPIOptions
+	if o.pods == "" && (o.kubeconfig != "" || o.kubeContext != "") {
+		a := o.kubeAPI()
+		api = &a
+	}
+	var note string
+	so.Network, note = o.netpol.networkOptions(ctx, o.pods, api)
+	so.Encryption = o.atRest.options()
 	r, err := scan.Run(ctx, so)
 	if err != nil {
 		return ExitError, err
+	}
+	o.position = manifestPositions(so.Declared)
+	if note != "" {
+		r.Notes = append(r.Notes, note)
 	}
 	if len(ws) > 0 {
 		waiver.Apply(r, ws, podLabels(so.Declared, r), time.Now())
@@ -82,7 +102,7 @@ func (o *scanOptions) finish(r *scan.Report, s Streams) (int, error) {
 	case "json":
 		err = report.JSON(s.Out, r)
 	case "sarif":
-		err = report.SARIF(s.Out, r, report.SARIFOptions{ToolVersion: version(), Manifest: o.pods, ManifestFile: isFile(o.pods)})
+		err = report.SARIF(s.Out, r, report.SARIFOptions{ToolVersion: version(), Manifest: o.pods, ManifestFile: isFile(o.pods), Position: o.position})
 	default:
 		err = report.Table(s.Out, r, report.TableOptions{
 			ShowInfo: o.showInfo, Wide: o.output == "wide", ShowWaived: o.showWaived,
@@ -138,7 +158,7 @@ func (o *scanOptions) source(ctx context.Context, s Streams) (declared.Source, e
 	switch {
 	case o.pods != "":
 		return declared.LoadManifests(o.pods, s.In, declared.NodeName(o.node))
-	case o.kubeconfig != "" || o.kubeContext != "":
+	case o.kubeconfig != "" || o.kubeContext != "" || o.inCluster:
 		return declared.LoadKubeAPI(ctx, o.kubeAPI())
 	}
 	return nil, nil

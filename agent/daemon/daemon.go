@@ -63,8 +63,11 @@ type Agent struct {
 	log     *slog.Logger
 	fs      probes.FS
 	metrics *metrics
-	pods    *declared.Informer   // nil in CRI-only mode
-	kube    kubernetes.Interface // nil in CRI-only mode
+	// last is the last audit's report: an audit of just started
+	// containers is merged into it (the audit loop's only).
+	last *scan.Report
+	pods *declared.Informer   // nil in CRI-only mode
+	kube kubernetes.Interface // nil in CRI-only mode
 
 	ready      atomic.Bool  // the first complete audit is done
 	incomplete atomic.Bool  // the last audit could not read every container

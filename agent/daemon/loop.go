@@ -63,6 +63,7 @@ func (a *Agent) session(ctx context.Context) (audited bool, err error) {
 		return false, err
 	}
 	sc := scan.NewScanner(client, a.fs, a.o.Scan)
+	a.last = nil
 	if err := a.audit(ctx, sc, "start", nil); err != nil {
 		return false, err
 	}
@@ -80,6 +81,7 @@ func (a *Agent) session(ctx context.Context) (audited bool, err error) {
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
 	var started []time.Time // start events waiting for the debounced audit
+	var ids []string        // the containers started, stopped or removed since
 	for {
 		select {
 		case <-ctx.Done():
@@ -90,16 +92,21 @@ func (a *Agent) session(ctx context.Context) (audited bool, err error) {
 				return true, ctx.Err()
 			case ev.Type == cri.RuntimeUnreachable:
 				return true, errors.New("the runtime's event watch lost it")
-			case ev.Type != cri.ContainerStarted || ev.IsSandbox():
+			case ev.IsSandbox() || ev.Type == cri.ContainerCreated:
 				continue
 			}
-			if len(started) == 0 {
+			// A start is audited; a stop or a removal too, so the
+			// container leaves the report without waiting for a resync.
+			if len(ids) == 0 {
 				debounce.Reset(a.o.Debounce)
 			}
-			started = append(started, time.Now())
+			if ev.Type == cri.ContainerStarted {
+				started = append(started, time.Now())
+			}
+			ids = append(ids, ev.ContainerID)
 		case <-debounce.C:
-			err := a.audit(ctx, sc, "event", started)
-			started = started[:0]
+			err := a.audit(ctx, sc, "event", started, ids...)
+			started, ids = started[:0], nil
 			if err != nil {
 				return true, err
 			}
@@ -128,17 +135,30 @@ func (a *Agent) source() declared.Source {
 	return nil
 }
 
-// audit scans the node once and publishes the report. An error means the
-// runtime failed; everything else (a container that cannot be read, an API
-// write that fails) is in the report or the metrics.
-func (a *Agent) audit(ctx context.Context, sc *scan.Scanner, trigger string, started []time.Time) error {
+// audit scans the node once and publishes the report; with ids, it audits
+// only those containers (just started) and merges what it finds into the
+// last full audit. An error means the runtime failed; everything else (a
+// container that cannot be read, an API write that fails) is in the report
+// or the metrics.
+func (a *Agent) audit(ctx context.Context, sc *scan.Scanner, trigger string, started []time.Time, ids ...string) error {
 	src := a.source()
 	sc.SetDeclared(src)
 	begin := time.Now()
-	r, err := sc.Scan(ctx)
+	var r *scan.Report
+	var err error
+	if len(ids) > 0 && a.last != nil {
+		var part *scan.Report
+		var running map[string]bool
+		if part, running, err = sc.ScanFiltered(ctx, scan.Filter{IDs: ids}); err == nil {
+			r = merge(a.last, part, ids, running)
+		}
+	} else {
+		r, err = sc.Scan(ctx)
+	}
 	if err != nil {
 		return err
 	}
+	a.last = r
 	end := time.Now()
 	a.criUp.Store(true)
 	a.metrics.criUp.Set(1)

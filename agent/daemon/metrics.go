@@ -31,6 +31,7 @@ type metrics struct {
 	eventToFinding  prometheus.Histogram
 	podLabels       bool
 	declaredFromAPI prometheus.Gauge
+	podLevels       *prometheus.GaugeVec // declared, effective: Pod Security Standards levels
 }
 
 // apiUp is read at each scrape: the API's health changes between audits.
@@ -69,10 +70,13 @@ func newMetrics(version string, podLabels bool, apiUp func() bool) *metrics {
 		Name: "rtaudit_event_to_audit_seconds", Help: "Time from a container start event to the end of the audit that judged it.",
 		Buckets: []float64{.05, .1, .2, .3, .5, .75, 1, 2, 5},
 	})
+	m.podLevels = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "rtaudit_pods", Help: "Pods of the last audit with a declared spec, by declared and effective Pod Security Standards level.",
+	}, []string{"declared", "effective"})
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rtaudit_build_info", Help: "The agent's version."}, []string{"version", "goversion"})
 	build.WithLabelValues(version, runtime.Version()).Set(1)
 	for _, c := range []prometheus.Collector{m.findings, m.waived, m.audited, m.notAudited, m.scanDuration, m.scans,
-		m.criErrors, m.apiErrors, m.criUp, up, m.declaredFromAPI, m.lastSuccess, m.reportWrites, m.eventToFinding, build,
+		m.criErrors, m.apiErrors, m.criUp, up, m.declaredFromAPI, m.lastSuccess, m.reportWrites, m.eventToFinding, m.podLevels, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -97,6 +101,10 @@ func (m *metrics) observe(r *scan.Report) {
 				m.perContainer.WithLabelValues(fd.Namespace, fd.Pod, fd.Container, string(fd.Check), string(fd.Severity)).Inc()
 			}
 		}
+	}
+	m.podLevels.Reset()
+	for _, p := range r.Pods {
+		m.podLevels.WithLabelValues(p.DeclaredLevel, p.EffectiveLevel).Inc()
 	}
 	m.audited.Set(float64(len(r.Containers)))
 	m.notAudited.Set(float64(len(r.Errors)))

@@ -31,6 +31,8 @@ type Informer struct {
 	// reachable is the last /readyz probe's outcome (see watchReach).
 	reachable atomic.Bool
 
+	namespaces *namespaceWatch
+
 	mu     sync.Mutex
 	lastOK time.Time
 	missed map[string]time.Time // namespace/name looked up live and not found, when
@@ -65,7 +67,7 @@ func NewInformer(cs kubernetes.Interface, node string) (*Informer, error) {
 		cache.NamespaceIndex: cache.MetaNamespaceIndexFunc,
 		uidIndex:             podUIDs,
 	})
-	in := &Informer{cs: cs, informer: inf, missed: map[string]time.Time{}}
+	in := &Informer{cs: cs, informer: inf, missed: map[string]time.Time{}, namespaces: newNamespaceWatch(cs)}
 	if err := inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
 		in.healthy.Store(false)
 		in.errors.Add(1)
@@ -105,6 +107,7 @@ func (in *Informer) ok() {
 // Run watches until ctx ends.
 func (in *Informer) Run(ctx context.Context) {
 	in.reachable.Store(true)
+	in.namespaces.run(ctx)
 	go in.informer.Run(ctx.Done())
 	go in.watchReach(ctx, reachEvery)
 	if cache.WaitForCacheSync(ctx.Done(), in.informer.HasSynced) {

@@ -53,7 +53,12 @@ func LoadKubeAPI(ctx context.Context, o KubeAPIOptions) (*Index, error) {
 		}
 		opts.Continue = list.Continue
 	}
-	return NewIndex(expect.OriginKubeAPI, pods), nil
+	ix := NewIndex(expect.OriginKubeAPI, pods)
+	// The namespaces' labels (Pod Security Admission's enforce level):
+	// without the right to read them, the pods are still judged.
+	nss, _ := getNamespaces(ctx, cs, pods)
+	ix.SetNamespaces(nss)
+	return ix, nil
 }
 
 // RESTConfig is the API server config o names: the in-cluster config when

@@ -1,7 +1,6 @@
 package declared
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/rtaudit/rtaudit/agent/expect"
@@ -39,13 +37,21 @@ const (
 // names the nodes found, for a wrong --node-name.
 func LoadManifests(path string, stdin io.Reader, node string) (*Index, error) {
 	var pods []*corev1.Pod
+	pos := map[string]Position{}
 	f := &nodeFilter{node: node, others: map[string]int{}}
 	add := func(name string, r io.Reader) error {
-		got, err := parseStream(r, f)
+		file := name
+		if name == "stdin" {
+			file = "-"
+		}
+		err := parseStream(r, f, func(p *corev1.Pod, at Position) {
+			pods = append(pods, p)
+			at.File = file
+			pos[key(p.Namespace, p.Name)] = at
+		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		pods = append(pods, got...)
 		return nil
 	}
 	switch {
@@ -70,7 +76,12 @@ func LoadManifests(path string, stdin io.Reader, node string) (*Index, error) {
 	if len(pods) == 0 {
 		return nil, fmt.Errorf("%s: no Pod found (want a Pod, PodList or List)", path)
 	}
-	return NewIndex(expect.OriginManifest, pods), nil
+	ix := NewIndex(expect.OriginManifest, pods)
+	ix.pos = pos
+	if len(f.namespaces) > 0 {
+		ix.SetNamespaces(f.namespaces)
+	}
+	return ix, nil
 }
 
 // nodeFilter keeps the pods of one node (all when node is empty) and
@@ -78,6 +89,9 @@ func LoadManifests(path string, stdin io.Reader, node string) (*Index, error) {
 type nodeFilter struct {
 	node   string
 	others map[string]int
+	// namespaces are the Namespace objects met (their labels: the Pod
+	// Security Admission enforce level).
+	namespaces []*corev1.Namespace
 }
 
 // keep decides from a pod's spec.nodeName alone, before decoding the rest.
@@ -175,33 +189,92 @@ type typeMeta struct {
 	Items      []json.RawMessage `json:"items"`
 }
 
-// parseStream splits multi-document YAML (JSON is valid YAML) and decodes
-// every Pod, including the items of List and PodList.
-func parseStream(r io.Reader, f *nodeFilter) ([]*corev1.Pod, error) {
-	docs := utilyaml.NewYAMLReader(bufio.NewReader(io.LimitReader(r, MaxDocument+1)))
-	var pods []*corev1.Pod
+// parseStream splits multi-document YAML (JSON is valid YAML), decodes
+// every Pod, including the items of List and PodList, and calls add with
+// each and where it starts.
+func parseStream(r io.Reader, f *nodeFilter, add func(*corev1.Pod, Position)) error {
+	docs := newDocReader(io.LimitReader(r, MaxDocument+1))
 	for n := 1; ; n++ {
-		doc, err := docs.Read()
+		doc, start, err := docs.next()
 		if errors.Is(err, io.EOF) {
-			return pods, nil
+			return nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", n, err)
+			return fmt.Errorf("document %d: %w", n, err)
 		}
 		if len(doc) > MaxDocument {
-			return nil, fmt.Errorf("document %d: larger than %d MiB", n, MaxDocument>>20)
+			return fmt.Errorf("document %d: larger than %d MiB", n, MaxDocument>>20)
 		}
 		got, err := parseDocument(doc, f)
 		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", n, err)
+			return fmt.Errorf("document %d: %w", n, err)
 		}
-		pods = append(pods, got...)
+		locate(doc, start, got, add)
 	}
+}
+
+// locate finds where each pod of doc (which starts at line start) is, in
+// order, counting lines once.
+func locate(doc []byte, start int, got []located, add func(*corev1.Pod, Position)) {
+	isJSON := len(bytes.TrimSpace(doc)) > 0 && bytes.TrimSpace(doc)[0] == '{'
+	var items []int // YAML list items, computed when needed
+	from, lastOff, lastLine := 0, 0, start
+	for _, l := range got {
+		off := l.off
+		switch {
+		case off >= 0:
+		case isJSON:
+			if i := bytes.Index(doc[from:], l.raw); i >= 0 && len(l.raw) > 0 {
+				off, from = from+i, from+i+len(l.raw)
+			}
+		case l.item < 0:
+			off = firstContentLine(doc)
+		default:
+			if items == nil {
+				items = yamlItemOffsets(doc)
+			}
+			if l.item < len(items) {
+				off = items[l.item]
+			}
+		}
+		at := Position{Line: start}
+		if off >= lastOff {
+			lastLine += lineAt(doc[lastOff:], off-lastOff)
+			lastOff = off
+			at.Line = lastLine
+			if !isJSON {
+				end := len(doc)
+				if i := bytes.Index(doc[off+1:], []byte("\n- ")); i >= 0 && l.item >= 0 {
+					end = off + 1 + i + 1
+				}
+				cl := containerLines(doc[off:end], containerNames(l.pod))
+				for i := range cl {
+					cl[i].Line += at.Line
+				}
+				at.Containers = cl
+			}
+		}
+		add(l.pod, at)
+	}
+}
+
+func containerNames(p *corev1.Pod) []string {
+	var names []string
+	for _, c := range p.Spec.InitContainers {
+		names = append(names, c.Name)
+	}
+	for _, c := range p.Spec.Containers {
+		names = append(names, c.Name)
+	}
+	for _, c := range p.Spec.EphemeralContainers {
+		names = append(names, c.Name)
+	}
+	return names
 }
 
 // parseDocument decodes one document: JSON as it is, a kubectl-style YAML
 // list item by item, other YAML whole (up to MaxYAMLDocument).
-func parseDocument(doc []byte, f *nodeFilter) ([]*corev1.Pod, error) {
+func parseDocument(doc []byte, f *nodeFilter) ([]located, error) {
 	trimmed := bytes.TrimSpace(doc)
 	switch {
 	case len(trimmed) == 0:
@@ -209,18 +282,21 @@ func parseDocument(doc []byte, f *nodeFilter) ([]*corev1.Pod, error) {
 	case trimmed[0] == '{':
 		return decodeObject(trimmed, f)
 	}
-	var pods []*corev1.Pod
+	var pods []located
 	n := 0
-	split, err := yamlListItems(doc, func(item []byte) error {
+	split, err := yamlListItems(doc, func(item []byte, off int) error {
 		n++
 		if !f.keepYAML(item) {
 			return nil
 		}
 		raw, err := yaml.YAMLToJSON(item)
 		if err == nil {
-			var got []*corev1.Pod
+			var got []located
 			if got, err = decodeObject(raw, f); err == nil {
-				pods = append(pods, got...)
+				for _, l := range got {
+					l.item, l.off = n-1, off
+					pods = append(pods, l)
+				}
 				return nil
 			}
 		}
@@ -236,7 +312,11 @@ func parseDocument(doc []byte, f *nodeFilter) ([]*corev1.Pod, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeObject(raw, f)
+	got, err := decodeObject(raw, f)
+	for i := range got {
+		got[i].raw = nil // JSON made from the YAML: it locates nothing in doc
+	}
+	return got, err
 }
 
 // yamlListItems calls fn with each item of a large List or PodList
@@ -244,7 +324,7 @@ func parseDocument(doc []byte, f *nodeFilter) ([]*corev1.Pod, error) {
 // and an "items:" sequence whose entries start with "- " in column 0), one
 // YAML document per item, without copying the list. Small documents and any
 // other shape are not split (ok false, fn never called).
-func yamlListItems(doc []byte, fn func(item []byte) error) (ok bool, err error) {
+func yamlListItems(doc []byte, fn func(item []byte, off int) error) (ok bool, err error) {
 	if len(doc) < 1<<20 || !isKubectlList(doc) {
 		return false, nil
 	}
@@ -256,6 +336,7 @@ func yamlListItems(doc []byte, fn func(item []byte) error) (ok bool, err error) 
 	}
 	rest := doc[start+len("\nitems:\n"):]
 	var item []byte // reused: one item at a time
+	itemOff := 0    // the item's "- " line in doc
 	for len(rest) > 0 {
 		end := bytes.IndexByte(rest, '\n') + 1
 		if end == 0 {
@@ -265,28 +346,29 @@ func yamlListItems(doc []byte, fn func(item []byte) error) (ok bool, err error) 
 		rest = rest[end:]
 		switch {
 		case bytes.HasPrefix(l, []byte("- ")):
-			if err := flush(item, fn); err != nil {
+			if err := flush(item, itemOff, fn); err != nil {
 				return true, err
 			}
 			item = append(append(item[:0], "  "...), l[2:]...)
+			itemOff = len(doc) - len(rest) - len(l)
 		case bytes.HasPrefix(l, []byte("  ")) && len(item) > 0:
 			item = append(item, l...)
 		case len(bytes.TrimSpace(l)) == 0 || bytes.HasPrefix(l, []byte("#")):
 		default: // the list's own keys after items: (kind:, metadata:)
-			if err := flush(item, fn); err != nil {
+			if err := flush(item, itemOff, fn); err != nil {
 				return true, err
 			}
 			item = item[:0]
 		}
 	}
-	return true, flush(item, fn)
+	return true, flush(item, itemOff, fn)
 }
 
-func flush(item []byte, fn func([]byte) error) error {
+func flush(item []byte, off int, fn func([]byte, int) error) error {
 	if len(item) == 0 {
 		return nil
 	}
-	return fn(item)
+	return fn(item, off)
 }
 
 // isKubectlList reports whether doc has a top-level kind of List or
@@ -300,7 +382,7 @@ func isKubectlList(doc []byte) bool {
 	return false
 }
 
-func decodeObject(raw []byte, f *nodeFilter) ([]*corev1.Pod, error) {
+func decodeObject(raw []byte, f *nodeFilter) ([]located, error) {
 	if string(bytes.TrimSpace(raw)) == "null" {
 		return nil, nil
 	}
@@ -317,19 +399,24 @@ func decodeObject(raw []byte, f *nodeFilter) ([]*corev1.Pod, error) {
 		if err := strictPod(raw, &p); err != nil {
 			return nil, err
 		}
-		return []*corev1.Pod{&p}, nil
+		return []located{{pod: &p, raw: raw, item: -1, off: -1}}, nil
 	case "List", "PodList":
-		var pods []*corev1.Pod
+		var pods []located
 		for i, item := range tm.Items {
 			got, err := decodeObject(item, f)
 			if err != nil {
 				return nil, fmt.Errorf("item %d: %w", i, err)
 			}
-			pods = append(pods, got...)
+			for _, l := range got {
+				l.item = i
+				pods = append(pods, l)
+			}
 		}
 		return pods, nil
 	case "":
 		return nil, errors.New("object has no kind")
+	case "Namespace":
+		return nil, f.addNamespace(raw)
 	default:
 		return nil, nil // another kind of object: not a pod, nothing declared here
 	}

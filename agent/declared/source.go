@@ -22,6 +22,10 @@ type Index struct {
 	name   expect.Origin
 	byUID  map[string]*corev1.Pod
 	byName map[string]*corev1.Pod
+	pos    map[string]Position // where manifests declared the pods (manifest_pos.go)
+	// namespaces are the labels of the namespaces the source read (nil:
+	// none read).
+	namespaces map[string]map[string]string
 }
 
 // NewIndex indexes pods for lookup; name is the Source name it reports.

@@ -94,6 +94,19 @@ type Expectation struct {
 	// volumeMounts, with the host path of hostPath volumes; FromCRI:
 	// every CRI mount).
 	Mounts []Mount
+	// AppArmor is the container's appArmorProfile, else the pod's; nil
+	// when neither sets one. SELinux is the effective seLinuxOptions
+	// (container over pod), nil when unset. FromPod only.
+	AppArmor *corev1.AppArmorProfile
+	SELinux  *corev1.SELinuxOptions
+	// Sysctls are the pod's securityContext.sysctls, name → value (FromPod
+	// only: the CRI carries them in the sandbox config).
+	Sysctls map[string]string
+	// Secrets is how the pod spec hands secrets to the container, and
+	// Ports what the pod's containers declare (FromPod only: nil from a
+	// CRI config, whose environment carries secret values, never read).
+	Secrets *SecretUse
+	Ports   []Port
 	// Problems lists what the spec declares that cannot hold (a
 	// combination the API server rejects, an unknown capability): the
 	// expectation keeps the kubelet's reading regardless.
@@ -154,6 +167,8 @@ func FromPod(pod *corev1.Pod, container string, d RuntimeDefaults) (*Expectation
 		Seccomp:      Seccomp(pod, c, d.SeccompDefault),
 		ProcMount:    ProcMountDefault,
 		Mounts:       podMounts(pod, c),
+		Secrets:      podSecrets(pod, c),
+		Ports:        podPorts(pod),
 	}
 	if sc.ProcMount != nil && *sc.ProcMount == corev1.UnmaskedProcMount {
 		e.ProcMount = ProcMountUnmasked
@@ -162,6 +177,12 @@ func FromPod(pod *corev1.Pod, container string, d RuntimeDefaults) (*Expectation
 		}
 	}
 	e.MaskedPaths, e.ReadonlyPaths = procPaths(e.ProcMount)
+	e.SELinux = copyPtr(sc.SELinuxOptions)
+	if c.SecurityContext != nil && c.SecurityContext.AppArmorProfile != nil {
+		e.AppArmor = copyPtr(c.SecurityContext.AppArmorProfile)
+	} else if psc := pod.Spec.SecurityContext; psc != nil && psc.AppArmorProfile != nil {
+		e.AppArmor = copyPtr(psc.AppArmorProfile)
+	}
 	if psc := pod.Spec.SecurityContext; psc != nil {
 		// The kubelet sends fsGroup then supplementalGroups
 		// (determineEffectiveSecurityContext); volume GIDs it adds
@@ -170,6 +191,12 @@ func FromPod(pod *corev1.Pod, container string, d RuntimeDefaults) (*Expectation
 			e.Groups = append(e.Groups, *psc.FSGroup)
 		}
 		e.Groups = append(e.Groups, psc.SupplementalGroups...)
+		for _, sc := range psc.Sysctls {
+			if e.Sysctls == nil {
+				e.Sysctls = map[string]string{}
+			}
+			e.Sysctls[sc.Name] = sc.Value
+		}
 		if psc.SupplementalGroupsPolicy != nil && *psc.SupplementalGroupsPolicy == corev1.SupplementalGroupsPolicyStrict {
 			e.GroupsPolicy = GroupsStrict
 		}

@@ -78,6 +78,9 @@ type Mount struct {
 	// another kind: the kubelet chooses its host directory.
 	HostPath string
 	ReadOnly bool
+	// Recursive is the mount's recursiveReadOnly ("" when unset; FromCRI:
+	// Enabled when the CRI mount asks recursive_read_only, else "").
+	Recursive corev1.RecursiveReadOnlyMode
 }
 
 // podMounts joins the container's volumeMounts with the pod's volumes.
@@ -86,6 +89,9 @@ func podMounts(pod *corev1.Pod, c *corev1.Container) []Mount {
 	var out []Mount
 	for _, vm := range c.VolumeMounts {
 		m := Mount{ContainerPath: path.Clean(vm.MountPath), ReadOnly: vm.ReadOnly}
+		if vm.RecursiveReadOnly != nil {
+			m.Recursive = *vm.RecursiveReadOnly
+		}
 		for _, v := range pod.Spec.Volumes {
 			if v.Name == vm.Name && v.HostPath != nil {
 				sub := vm.SubPath
@@ -109,7 +115,11 @@ func criMounts(cfg *runtimeapi.ContainerConfig) []Mount {
 		if hp != "" {
 			hp = path.Clean(hp)
 		}
-		out = append(out, Mount{ContainerPath: path.Clean(m.GetContainerPath()), HostPath: hp, ReadOnly: m.GetReadonly()})
+		var rec corev1.RecursiveReadOnlyMode
+		if m.GetRecursiveReadOnly() {
+			rec = corev1.RecursiveReadOnlyEnabled
+		}
+		out = append(out, Mount{ContainerPath: path.Clean(m.GetContainerPath()), HostPath: hp, ReadOnly: m.GetReadonly(), Recursive: rec})
 	}
 	return out
 }

@@ -31,9 +31,11 @@ type SARIFOptions struct {
 	// stdin): it is then an artifact of the run and the physical location
 	// of the results of the containers declared by manifest.
 	ManifestFile bool
-	// PodLine, when set, gives the file and line a pod's manifest starts
-	// at, for a result region. The scan does not record them yet: nil.
-	PodLine func(namespace, pod string) (file string, line int, ok bool)
+	// Position, when set, gives the manifest file a container was declared
+	// in and the line of its entry there, else of its pod's document (0
+	// when unknown): the result's physical location, also when the
+	// manifests were a directory.
+	Position func(namespace, pod, container string) (file string, line int, ok bool)
 }
 
 // SARIF writes the report as a SARIF 2.1.0 log: one rule per registered
@@ -164,11 +166,11 @@ func sarifLog(r *scan.Report, o SARIFOptions, all []checks.Check) sarifDoc {
 	return sarifDoc{Schema: SARIFSchema, Version: SARIFVersion, Runs: []sarifRun{run}}
 }
 
-// physical is a finding's place in the manifest: the file, and the pod's
-// line when PodLine knows it.
+// physical is a finding's place in the manifest: the file, and the
+// container's (else the pod's) line when Position knows it.
 func physical(f checks.Finding, o SARIFOptions) *sarifPhysicalLocation {
-	if o.PodLine != nil {
-		if file, line, ok := o.PodLine(f.Namespace, f.Pod); ok {
+	if o.Position != nil {
+		if file, line, ok := o.Position(f.Namespace, f.Pod, f.Container); ok {
 			if a := manifestURI(file, true); a != nil {
 				pl := &sarifPhysicalLocation{ArtifactLocation: *a}
 				if line > 0 {

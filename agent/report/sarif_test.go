@@ -60,7 +60,7 @@ func TestSARIFSchema(t *testing.T) {
 		"hostile":      {hostileReport(), manifest},
 		"many":         {manyReport(), SARIFOptions{Manifest: "-"}},
 		"empty":        {&scan.Report{Node: "n"}, SARIFOptions{}},
-		"abs manifest": {waivedSample(), SARIFOptions{Manifest: "/srv/pods 1.yaml", ManifestFile: true, PodLine: func(ns, pod string) (string, int, bool) { return "/srv/pods 1.yaml", 12, true }}},
+		"abs manifest": {waivedSample(), SARIFOptions{Manifest: "/srv/pods 1.yaml", ManifestFile: true, Position: func(ns, pod, ctr string) (string, int, bool) { return "/srv/pods 1.yaml", 12, true }}},
 	} {
 		out := sarifOf(t, tc.r, tc.o)
 		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
@@ -150,8 +150,8 @@ func TestSARIFContent(t *testing.T) {
 			Properties map[string]any
 		}
 	}
-	out := sarifOf(t, waivedSample(), SARIFOptions{Manifest: "pods.yaml", ManifestFile: true, PodLine: func(ns, pod string) (string, int, bool) {
-		return "pods.yaml", 7, ns == "demo" && pod == "web"
+	out := sarifOf(t, waivedSample(), SARIFOptions{Manifest: "pods.yaml", ManifestFile: true, Position: func(ns, pod, ctr string) (string, int, bool) {
+		return "pods.yaml", 7, ns == "demo" && pod == "web" && ctr == "app"
 	}})
 	if err := json.Unmarshal(out, &log); err != nil {
 		t.Fatal(err)

@@ -120,6 +120,15 @@ func Table(w io.Writer, r *scan.Report, o TableOptions) error {
 	for _, n := range r.Notes {
 		g.text("note: " + Inert(n))
 	}
+	if lv := levels(r, o); lv != nil {
+		if len(g.lines) > 0 {
+			g.text("")
+		}
+		if err := g.write(w, o.Color); err != nil {
+			return err
+		}
+		g = *lv
+	}
 	g.text(summary(r, len(shown), hidden, waived, o.ShowWaived, o.Color))
 	return g.write(w, o.Color)
 }

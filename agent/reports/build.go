@@ -83,6 +83,7 @@ type group struct {
 	containers map[string]bool // container IDs audited
 	findings   []checks.Finding
 	errors     []scan.ContainerError
+	levels     map[string]string // level labels (LabelDeclaredLevel, ...)
 }
 
 // build computes one Report per pod in in.pods and the node's ClusterReport.
@@ -135,6 +136,11 @@ func build(in input) built {
 			return g
 		}
 		return nodeGroup
+	}
+	for uid, labels := range levelLabels(r) {
+		if g := byUID[uid]; g != nil {
+			g.levels = labels
+		}
 	}
 	for _, c := range r.Containers {
 		if c.ID != "" {
@@ -252,6 +258,9 @@ func (g *group) object(in input, nChecks int) (*v1alpha1.Report, int) {
 		Scope:   g.ref.DeepCopy(),
 		Summary: sum,
 		Results: results,
+	}
+	for k, v := range g.levels {
+		obj.Labels[k] = v
 	}
 	if in.withSource {
 		obj.Source = Source

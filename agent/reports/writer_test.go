@@ -722,3 +722,26 @@ func TestSpoofedPodNameGoesToNode(t *testing.T) {
 		t.Errorf("summaries: web %+v node %+v", web.Summary, nr.Summary)
 	}
 }
+
+// TestLevelLabels: a pod's Report carries its declared and effective
+// Pod Security Standards levels as labels; a change of level is a write.
+func TestLevelLabels(t *testing.T) {
+	cs := newClientset()
+	w := newOR(t, cs, t0, Options{})
+	r := fixture()
+	r.Pods = []scan.PodLevels{{Namespace: podWeb.Namespace, Pod: podWeb.Name, PodUID: podWeb.UID, DeclaredLevel: "restricted", EffectiveLevel: "baseline"}}
+	mustSync(t, w, r, pods())
+	web := getReport(t, cs, podWeb)
+	if web.Labels[LabelDeclaredLevel] != "restricted" || web.Labels[LabelEffectiveLevel] != "baseline" {
+		t.Errorf("labels %v, want the levels", web.Labels)
+	}
+	cs.ClearActions()
+	r.Pods[0].EffectiveLevel = "privileged"
+	mustSync(t, w, r, pods())
+	if n, _ := writes(cs.Actions()); n["update"] != 1 {
+		t.Errorf("writes %v after a change of level, want one update", n)
+	}
+	if web := getReport(t, cs, podWeb); web.Labels[LabelEffectiveLevel] != "privileged" {
+		t.Errorf("labels %v after the change", web.Labels)
+	}
+}

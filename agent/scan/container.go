@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/rtaudit/rtaudit/agent/checks"
 	"github.com/rtaudit/rtaudit/agent/cri"
 	"github.com/rtaudit/rtaudit/agent/expect"
@@ -31,6 +33,8 @@ type audited struct {
 	// subj is what the checks judged, kept to judge again with processes
 	// the hidden-process search finds nested below the container.
 	subj *checks.Subject
+	// pod is the declared pod spec of the container; nil when none.
+	pod *corev1.Pod
 }
 
 // audit collects one container, evaluates it and records it in the report.
@@ -54,6 +58,9 @@ func (s *pass) record(a audited) {
 		r.Containers = append(r.Containers, a.summary)
 		r.Findings = append(r.Findings, a.findings...)
 		s.subjects = append(s.subjects, a.subj)
+		if a.pod != nil {
+			s.pods[a.ref.ID] = a.pod
+		}
 	}
 	s.k.add(a.ref, a.procs)
 	if len(a.procs) == 0 {
@@ -90,7 +97,9 @@ func (s *pass) collect(c *cri.Container, sb *cri.Sandbox) audited {
 	}
 	subj.HostRoot = s.hostRoot
 	subj.HostPaths = s.hostPathsFor(subj.MaskedPathCandidates())
-	s.declare(subj, c, d)
+	a.pod = s.declare(subj, c, d)
+	s.sysctls(subj, c, sb)
+	s.expose(subj)
 	sum := ContainerSummary{
 		ID: c.ID, Namespace: c.Pod.Namespace, Pod: c.Pod.Name, PodUID: c.Pod.UID, Container: c.Name,
 		Image: cmp.Or(c.Config.GetImage().GetUserSpecifiedImage(), c.Image), ImageRef: c.ImageRef, State: c.State, PID: c.PID, Processes: len(procs), DeclaredFrom: subj.DeclaredFrom,
@@ -105,24 +114,26 @@ func (s *pass) collect(c *cri.Container, sb *cri.Sandbox) audited {
 }
 
 // declare sets the subject's declared expectation from the configured
-// source; a source that does not know the container leaves it nil.
-func (s *Scanner) declare(subj *checks.Subject, c *cri.Container, d expect.RuntimeDefaults) {
+// source and returns the declared pod; a source that does not know the
+// container leaves it nil (the pod is returned all the same when known).
+func (s *Scanner) declare(subj *checks.Subject, c *cri.Container, d expect.RuntimeDefaults) *corev1.Pod {
 	src := s.opts.Declared
 	if src == nil {
 		subj.DeclaredFrom = expect.OriginCRI
-		return
+		return nil
 	}
 	subj.DeclaredFrom = src.Name()
 	pod, ok := src.Lookup(c.Pod.UID, c.Pod.Namespace, c.Pod.Name)
 	if !ok {
-		return
+		return nil
 	}
 	exp, err := expect.FromPod(pod, c.Name, d)
 	if err != nil {
 		s.log.Debug("pod does not declare the container", "pod", c.Pod.Namespace+"/"+c.Pod.Name, "container", c.Name, "err", err)
-		return
+		return pod
 	}
 	subj.Declared = exp // exp.Problems reach the report's container summary
+	return pod
 }
 
 // processes probes every live process of a running container, and returns

@@ -229,7 +229,7 @@ func TestGoldenCRIDrift(t *testing.T) {
 	c := load(t, "cri-drift")
 	r := c.scan(t, c.pods)
 	clean(t, c, r, expect.OriginManifest)
-	wantDrifts(t, r, "privileged cri mis-privileged 0", "run-as-user cri mis-runasuser 0")
+	wantDrifts(t, r, "privileged cri mis-privileged 0", "pss-level cri mis-privileged 0", "run-as-user cri mis-runasuser 0")
 	golden(t, c, "report", r)
 }
 
@@ -239,7 +239,7 @@ func TestGoldenOCIDrift(t *testing.T) {
 	c := load(t, "oci-drift")
 	r := c.scan(t, c.pods)
 	clean(t, c, r, expect.OriginManifest)
-	wantDrifts(t, r, "capabilities oci runtime-adds-cap 0")
+	wantDrifts(t, r, "capabilities oci runtime-adds-cap 0", "pss-level oci runtime-adds-cap 0")
 	for _, f := range r.Findings {
 		if f.Check == "capabilities" && !strings.Contains(f.Message, "CAP_SYS_ADMIN") {
 			t.Errorf("message %q does not name CAP_SYS_ADMIN", f.Message)
@@ -265,6 +265,7 @@ func TestGoldenProcessDrift(t *testing.T) {
 	r := c.scan(t, c.pods)
 	clean(t, c, r, expect.OriginManifest)
 	wantDrifts(t, r,
+		fmt.Sprintf("pss-level process exec-root %d", exec),
 		fmt.Sprintf("run-as-group process exec-root %d", exec),
 		fmt.Sprintf("run-as-non-root process exec-root %d", exec),
 		fmt.Sprintf("run-as-user process setuid-escalates %d", setuid))

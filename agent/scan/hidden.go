@@ -267,7 +267,7 @@ func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 	}
 	s.judgeNested()
 	if len(groups) > 0 {
-		groups = s.createdMeanwhile(ctx, groups)
+		groups = s.settle(ctx, s.createdMeanwhile(ctx, groups))
 	}
 	for _, g := range groups {
 		var task *ContainerRef
@@ -323,15 +323,7 @@ func (k *known) addPIDs(sess *probes.Session, p *probes.Process) {
 // (a process chooses it); a fresh cgroup named like a container ID takes
 // the host's root.
 func creating(p *probes.Process) bool {
-	if !strings.HasPrefix(p.Comm, "runc:[") {
-		return false
-	}
-	for _, cg := range p.Cgroups {
-		if id := cgroupID(cg.Path); len(id) == 64 && strings.Trim(id, "0123456789abcdef") == "" {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(p.Comm, "runc:[") && inIDCgroup(p)
 }
 
 // createdMeanwhile drops the processes of groups that belong to sandboxes
@@ -351,7 +343,7 @@ func (s *pass) createdMeanwhile(ctx context.Context, groups []hideout) []hideout
 	}
 	out := groups[:0]
 	for _, g := range groups {
-		g.procs = slices.DeleteFunc(g.procs, func(p *probes.Process) bool { return s.k.ownedByCRI(p) || creating(p) })
+		g.procs = slices.DeleteFunc(g.procs, func(p *probes.Process) bool { return s.k.ownedByCRI(p) || creating(p) || s.newborn(p) })
 		if len(g.procs) > 0 {
 			out = append(out, g)
 		}

@@ -14,6 +14,9 @@ type Report struct {
 	Runtime    RuntimeInfo        `json:"runtime"`
 	Containers []ContainerSummary `json:"containers"`
 	Findings   []checks.Finding   `json:"findings"`
+	// Pods are the Pod Security Standards levels of the pods with a
+	// declared spec (none when judged against CRI configs only).
+	Pods []PodLevels `json:"pods,omitempty"`
 	// Gone are containers that exited between discovery and probing: not
 	// audited, and not findings.
 	Gone []ContainerRef `json:"gone,omitempty"`

@@ -7,7 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
 	"github.com/rtaudit/rtaudit/agent/cri"
@@ -38,15 +42,31 @@ type Options struct {
 	// A filtered scan never searches.
 	NoHideouts bool
 	Logger     *slog.Logger
+	// Network configures the network-policy check (the policies, the
+	// active probe).
+	Network NetworkOptions
+	// Encryption configures the encryption-at-rest check (control-plane
+	// nodes).
+	Encryption EncryptionOptions
 }
 
-// Filter keeps the containers whose fields equal the non-empty ones.
-type Filter struct{ Namespace, Pod, Container string }
+// Filter keeps the containers whose fields equal the non-empty ones and,
+// when IDs is set, whose ID is one of them.
+type Filter struct {
+	Namespace, Pod, Container string
+	IDs                       []string
+}
 
 func (f Filter) keep(c *cri.Container) bool {
 	return (f.Namespace == "" || f.Namespace == c.Pod.Namespace) &&
 		(f.Pod == "" || f.Pod == c.Pod.Name) &&
-		(f.Container == "" || f.Container == c.Name)
+		(f.Container == "" || f.Container == c.Name) &&
+		(len(f.IDs) == 0 || slices.Contains(f.IDs, c.ID))
+}
+
+// all reports whether f keeps every container.
+func (f Filter) all() bool {
+	return f.Namespace == "" && f.Pod == "" && f.Container == "" && len(f.IDs) == 0
 }
 
 // Runtime is the CRI side of a scan: *cri.Client on a node, a replayed
@@ -125,6 +145,29 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // report. A container that vanishes mid-scan is listed as gone; one that
 // cannot be read is listed as an error; neither sinks the scan.
 func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
+	p, err := s.run(ctx, s.opts.Filter)
+	if err != nil {
+		return nil, err
+	}
+	return p.r, nil
+}
+
+// ScanFiltered audits only the containers f keeps (no search for hidden
+// processes): the agent's audit of the containers that just started. It
+// also returns the IDs of every container the runtime listed as running,
+// kept or not.
+func (s *Scanner) ScanFiltered(ctx context.Context, f Filter) (*Report, map[string]bool, error) {
+	p, err := s.run(ctx, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.r, p.running, nil
+}
+
+// run is one scan of the containers f keeps; the pass keeps what was
+// judged (Explain returns it).
+func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
+	listedAt, _ := s.fs.Uptime() // 0 (unknown) on a tree without uptime
 	snap, err := s.rt.Snapshot(ctx, cri.ListOptions{All: s.opts.All})
 	if err != nil {
 		return nil, err
@@ -146,7 +189,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	for i := range snap.Sandboxes {
 		sandboxes[snap.Sandboxes[i].ID] = &snap.Sandboxes[i]
 	}
-	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}, nestedIn: map[*checks.Subject]bool{}}
+	p := &pass{Scanner: s, sess: s.fs.NewSession(), r: r, k: newKnown(), host: host, defaults: defaults, hostPaths: map[string]bool{}, nestedIn: map[*checks.Subject]bool{}, pods: map[string]*corev1.Pod{}, listedAt: listedAt, running: map[string]bool{}}
 	if _, root, err := s.fs.Mounts(1); err == nil {
 		p.hostRoot = root
 	} else {
@@ -154,7 +197,10 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	}
 	var ctrs []*cri.Container
 	for i := range snap.Containers {
-		if c := &snap.Containers[i]; s.opts.Filter.keep(c) {
+		if snap.Containers[i].State == "running" {
+			p.running[snap.Containers[i].ID] = true
+		}
+		if c := &snap.Containers[i]; f.keep(c) {
 			ctrs = append(ctrs, c)
 		}
 	}
@@ -168,13 +214,20 @@ func (s *Scanner) Scan(ctx context.Context) (*Report, error) {
 	for _, a := range audits {
 		p.record(a)
 	}
-	if !s.opts.NoHideouts && s.opts.Filter == (Filter{}) {
-		if err := p.searchHideouts(ctx, snap); err != nil {
-			return nil, err
+	p.exposeReaders()
+	if f.all() { // node-wide judgements: not in a filtered scan
+		p.judgeNetworkPolicies(ctx)
+		p.judgeEncryption(ctx)
+		if !s.opts.NoHideouts {
+			if err := p.searchHideouts(ctx, snap); err != nil {
+				return nil, err
+			}
+			p.noteNewborns()
 		}
 	}
+	p.judgePods(audits)
 	checks.Sort(r.Findings)
-	return r, nil
+	return p, nil
 }
 
 // pass is the state of one scan. Its Session caches what processes share
@@ -186,6 +239,8 @@ type pass struct {
 	// hidden-process search found processes of nested namespaces in.
 	subjects []*checks.Subject
 	nestedIn map[*checks.Subject]bool
+	// pods are the declared pods of the audited containers, by ID.
+	pods map[string]*corev1.Pod
 	*Scanner
 	sess     *probes.Session
 	r        *Report
@@ -193,6 +248,14 @@ type pass struct {
 	host     probes.Namespaces
 	defaults expect.RuntimeDefaults
 	hostRoot probes.Mount
+	// listedAt is the time since boot just before the runtime was listed
+	// (0 when unknown): see newborn.
+	listedAt time.Duration
+	newborns int
+	// running are the IDs of the containers the runtime listed running.
+	running map[string]bool
+
+	hostListen hostListeners // read once, when a container needs it
 
 	mu sync.Mutex // guards hostPaths
 	// hostPaths caches which paths exist on the host (nil when the host's

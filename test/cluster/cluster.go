@@ -46,6 +46,9 @@ type Options struct {
 	// SeccompDefault sets the kubelet's seccompDefault: a container with
 	// no seccompProfile gets RuntimeDefault instead of Unconfined.
 	SeccompDefault bool
+	// EncryptSecrets starts the API server with an encryption provider
+	// config that encrypts secrets at rest (aescbc; encryption.go).
+	EncryptSecrets bool
 }
 
 // DefaultNodeName is the node's name unless Options.NodeName says otherwise.
@@ -229,6 +232,9 @@ func (c *Cluster) start(ctx context.Context) error {
 	if c.rec.Secrets, err = writePKI(c.lay.pki(), o.NodeName); err != nil {
 		return err
 	}
+	if err := writeKubeletClientPKI(c.lay.pki()); err != nil {
+		return err
+	}
 	ports, err := freePorts(4)
 	if err != nil {
 		return err
@@ -267,8 +273,11 @@ func (c *Cluster) startEtcd(ctx context.Context, clientPort, peerPort int) error
 }
 
 func (c *Cluster) startAPIServer(ctx context.Context) error {
-	p, err := startProc(c.lay.dir, "kube-apiserver", c.rec.Options.Detach, c.lay.apiserverCerts(), c.bins.APIServer,
-		apiserverArgs(c.lay, c.rec.EtcdPort, c.rec.APIPort, c.rec.NodeIP)...)
+	args, err := c.encryptionArgs(apiserverArgs(c.lay, c.rec.EtcdPort, c.rec.APIPort, c.rec.NodeIP))
+	if err != nil {
+		return err
+	}
+	p, err := startProc(c.lay.dir, "kube-apiserver", c.rec.Options.Detach, c.lay.apiserverCerts(), c.bins.APIServer, args...)
 	if err != nil {
 		return err
 	}

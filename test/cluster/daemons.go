@@ -69,6 +69,10 @@ func apiserverArgs(l layout, etcdPort, securePort int, nodeIP string) []string {
 		"--service-account-signing-key-file", filepath.Join(l.pki(), "sa.key"),
 		"--service-cluster-ip-range", "10.0.0.0/24",
 		"--profiling=false",
+		// Logs and exec reach the kubelet on the node's InternalIP.
+		"--kubelet-client-certificate", filepath.Join(l.pki(), apiserverKubelet),
+		"--kubelet-client-key", filepath.Join(l.pki(), apiserverKubeletK),
+		"--kubelet-preferred-address-types", "InternalIP",
 		"--v", "1",
 	}
 }
@@ -127,6 +131,10 @@ func kubeletArgs(l layout, nodeName, nodeIP string) []string {
 		"--cert-dir", l.kubeletCerts(),
 		"--hostname-override", nodeName,
 		"--node-ip", nodeIP,
+		// Its server on the node's own (unrouted) address, for the API
+		// server's logs and exec, which authenticate with this CA.
+		"--address", nodeIP,
+		"--client-ca-file", filepath.Join(l.pki(), kubeletClientCA),
 		"--v", "2",
 	}
 }

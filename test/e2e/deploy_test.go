@@ -168,8 +168,8 @@ func waitReady(t *testing.T, c *cluster.Cluster, ns, name string) {
 	t.Fatalf("the agent's pod is not Ready after 90s\n%s", logsOf(c, ns, name))
 }
 
-// logsOf is the agent container's log as the kubelet wrote it (no kubectl
-// logs here: nothing reaches the kubelet's port).
+// logsOf is the agent container's log as the kubelet wrote it (read from
+// the node's disk: it holds even when the API server cannot reach the kubelet).
 func logsOf(c *cluster.Cluster, ns, name string) string {
 	p, err := c.Client().CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {

@@ -255,6 +255,9 @@ func (l *Launcher) startContainer(ctx context.Context, p *Pod, pod *corev1.Pod, 
 	if err != nil {
 		return "", fmt.Errorf("harness: container %s: %w", c.Name, err)
 	}
+	if err := l.setRecursiveReadOnly(ctx, pod, c, mounts); err != nil {
+		return "", fmt.Errorf("harness: container %s: %w", c.Name, err)
+	}
 	cfg, err := ContainerConfig(pod, c, ref, user, p.node, mounts)
 	if err != nil {
 		return "", fmt.Errorf("harness: container %s: %w", c.Name, err)

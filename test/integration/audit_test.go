@@ -162,12 +162,24 @@ func TestAuditMistranslation(t *testing.T) {
 			name := "mis-" + strings.ToLower(field)
 			a := launchDeclared(t, lab, podYAML(name, tc.spec), harness.WithMistranslation(field))
 			r := scanOf(t, lab, a)
-			if got, want := drifts(r), []string{string(tc.check) + "/cri/0"}; !slices.Equal(got, want) {
+			want := []string{string(tc.check) + "/cri/0"}
+			if lowersLevel[field] {
+				want = append(want, "pss-level/cri/0")
+				slices.Sort(want)
+			}
+			if got := drifts(r); !slices.Equal(got, want) {
 				t.Errorf("findings %v, want %v:%s", got, want, dump(r))
 			}
 		})
 	}
 }
+
+// lowersLevel are the mistranslations of TestAuditMistranslation that
+// lower their pod's Pod Security Standards level (its pods are baseline
+// as declared: runAsNonRoot is not set): a host namespace, seccomp
+// Unconfined, an unmasked /proc, privileged or capabilities beyond the
+// baseline's.
+var lowersLevel = map[string]bool{"hostNetwork": true, "hostPID": true, "hostIPC": true, "seccomp": true, "procMount": true, "privileged": true, "capabilities": true}
 
 // TestAuditRuntimeAddsCapability: a runtime handler whose base OCI spec
 // adds CAP_SYS_ADMIN is caught at the oci layer: the CRI config was right.
@@ -181,7 +193,7 @@ func TestAuditRuntimeAddsCapability(t *testing.T) {
     securityContext: {capabilities: {drop: [NET_RAW]}}
 `))
 	r := scanOf(t, lab, a)
-	if got, want := drifts(r), []string{"capabilities/oci/0"}; !slices.Equal(got, want) {
+	if got, want := drifts(r), []string{"capabilities/oci/0", "pss-level/oci/0"}; !slices.Equal(got, want) {
 		t.Fatalf("findings %v, want %v:%s", got, want, dump(r))
 	}
 	if msg := r.Findings[0].Message; !strings.Contains(msg, harness.DriftCapability) {
@@ -257,7 +269,8 @@ func TestAuditUndeclaredHostMount(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := scanOf(t, lab, audited{pod: a.pod, manifest: bare})
-	if got, want := drifts(r), []string{"host-mounts/cri/0"}; !slices.Equal(got, want) {
+	// A host path is a hostPath volume to the policy: baseline → privileged.
+	if got, want := drifts(r), []string{"host-mounts/cri/0", "pss-level/cri/0"}; !slices.Equal(got, want) {
 		t.Errorf("findings %v, want %v:%s", got, want, dump(r))
 	}
 }

@@ -1,0 +1,42 @@
+package declared
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestNetworkPoliciesFromManifests(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.yaml", `apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec: {containers: [{name: app, image: x}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all}
+spec: {podSelector: {}}
+`)
+	write("b.json", `{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"allow","namespace":"shop"},"spec":{"podSelector":{"matchLabels":{"app":"db"}},"ingress":[{}]}}]}`)
+	got, err := NetworkPoliciesFromManifests(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Namespace+"/"+got[0].Name != "default/deny-all" || got[1].Namespace+"/"+got[1].Name != "shop/allow" || len(got[1].Spec.Ingress) != 1 {
+		t.Fatalf("got %+v", got)
+	}
+	write("c.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\nspec: {podSelectr: {}}\n")
+	if _, err := NetworkPoliciesFromManifests(dir); err == nil {
+		t.Error("a misspelt field accepted")
+	}
+	empty := t.TempDir()
+	if got, err := NetworkPoliciesFromManifests(empty); err != nil || got == nil || len(got) != 0 {
+		t.Errorf("no policy: %v %v (want an empty, non-nil list: the policies are known)", got, err)
+	}
+}

@@ -1,0 +1,77 @@
+//go:build linux
+
+package probes
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// Listeners reads the listening sockets of the network namespace pid is in:
+// /proc/<pid>/net/tcp, tcp6, udp and udp6. A table the kernel lacks (no
+// IPv6) is skipped. ErrGone when the process exited.
+func (fs FS) Listeners(pid int) ([]Listener, error) {
+	buf := getBuf()
+	defer putBuf(buf)
+	var out []Listener
+	for _, t := range []struct {
+		file, proto string
+		v6          bool
+	}{{"net/tcp", "tcp", false}, {"net/tcp6", "tcp", true}, {"net/udp", "udp", false}, {"net/udp6", "udp", true}} {
+		b, err := readFile(fs.pidDir(pid)+t.file, buf)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) && t.v6 {
+				if _, serr := os.Stat(fs.pidDir(pid)); serr == nil {
+					continue // no IPv6 in this kernel
+				}
+			}
+			return nil, fs.fileErr(pid, t.file, err)
+		}
+		ls, err := parseNetSockets(b, t.proto, t.v6)
+		if err != nil {
+			return nil, malformed(pid, t.file, err)
+		}
+		out = append(out, ls...)
+	}
+	return out, nil
+}
+
+// SocketInodes returns the inodes of the sockets pid holds open
+// (/proc/<pid>/fd/* links "socket:[inode]"). Reading another user's fd
+// links needs CAP_SYS_PTRACE; a descriptor closed meanwhile is skipped.
+func (fs FS) SocketInodes(pid int) (map[uint64]bool, error) {
+	dir := fs.pidDir(pid) + "fd"
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fs.fdErr(pid, err)
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return nil, fs.fdErr(pid, err)
+	}
+	out := map[uint64]bool{}
+	link := make([]byte, 128)
+	for _, n := range names {
+		if _, err := strconv.Atoi(n); err != nil {
+			continue
+		}
+		k, err := readlink(dir+"/"+n, link)
+		if err != nil {
+			continue // closed meanwhile
+		}
+		if ino, ok := socketInode(string(link[:k])); ok {
+			out[ino] = true
+		}
+	}
+	return out, nil
+}
+
+func (fs FS) fdErr(pid int, err error) error {
+	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
+		return &PermissionError{PID: pid, File: "fd", Capability: "CAP_SYS_PTRACE", Err: err}
+	}
+	return fs.fileErr(pid, "fd", err)
+}

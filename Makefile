@@ -24,7 +24,7 @@ setup:
 ## test: everything CI runs — static checks, unit tests, integration tests
 ## against a private containerd, and the real-kubelet tier (root; nothing
 ## is skipped as root). The Kubernetes binaries are built once per machine.
-test: setup cluster-setup fmt-check vet staticcheck cluster-build kube-router helm
+test: setup cluster-setup fmt-check vet staticcheck vulncheck fuzz-smoke cluster-build kube-router helm
 	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
 	$(MAKE) test-crio
@@ -92,6 +92,18 @@ $(STATICCHECK):
 
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) $(PKGS)
+
+## vulncheck: govulncheck against the Go vulnerability database built from
+## the golang.org/x/vulndb module (both cached by version); reachable
+## vulnerabilities fail unless test/vulncheck/accepted.txt accepts them.
+.PHONY: vulncheck fuzz-smoke
+vulncheck:
+	bash test/vulncheck.sh
+
+## fuzz-smoke: every fuzz target for a few seconds (90 s of fuzzing at most);
+## a crasher fails and is kept under the package's testdata/fuzz.
+fuzz-smoke:
+	bash test/fuzz-smoke.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

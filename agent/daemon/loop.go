@@ -81,7 +81,7 @@ func (a *Agent) session(ctx context.Context) (audited bool, err error) {
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
 	var started []time.Time // start events waiting for the debounced audit
-	var ids []string        // the containers started, stopped or removed since
+	var ids []string        // the containers they started
 	for {
 		select {
 		case <-ctx.Done():
@@ -92,17 +92,13 @@ func (a *Agent) session(ctx context.Context) (audited bool, err error) {
 				return true, ctx.Err()
 			case ev.Type == cri.RuntimeUnreachable:
 				return true, errors.New("the runtime's event watch lost it")
-			case ev.IsSandbox() || ev.Type == cri.ContainerCreated:
-				continue
+			case ev.Type != cri.ContainerStarted || ev.IsSandbox():
+				continue // a stop or removal leaves at the next audit (merge)
 			}
-			// A start is audited; a stop or a removal too, so the
-			// container leaves the report without waiting for a resync.
 			if len(ids) == 0 {
 				debounce.Reset(a.o.Debounce)
 			}
-			if ev.Type == cri.ContainerStarted {
-				started = append(started, time.Now())
-			}
+			started = append(started, time.Now())
 			ids = append(ids, ev.ContainerID)
 		case <-debounce.C:
 			err := a.audit(ctx, sc, "event", started, ids...)

@@ -4,7 +4,7 @@ BIN     ?= bin/rtaudit
 LAB_DIR ?= /var/tmp/rtaudit-lab
 PKGS    := ./...
 
-.PHONY: all build test test-containerd-v2 e2e e2e-kind staticcheck bench-agent unit vet fmt-check setup demo demo-down bench clean
+.PHONY: all build test test-containerd-v2 test-crio test-containerd-1.7 e2e e2e-kind staticcheck bench-agent unit vet fmt-check setup demo demo-down bench clean
 
 include test/harness.mk
 include test/cluster.mk
@@ -24,9 +24,11 @@ setup:
 ## test: everything CI runs — static checks, unit tests, integration tests
 ## against a private containerd, and the real-kubelet tier (root; nothing
 ## is skipped as root). The Kubernetes binaries are built once per machine.
-test: setup cluster-setup fmt-check vet staticcheck cluster-build kube-router helm
+test: setup cluster-setup fmt-check vet staticcheck vulncheck fuzz-smoke cluster-build kube-router helm
 	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
+	$(MAKE) test-crio
+	$(MAKE) test-containerd-1.7
 
 ## test-containerd-v2: the integration tests again on containerd v2 and runc
 ## v1.5.2 (built from the Go module proxy once per machine, cached in
@@ -35,6 +37,37 @@ test-containerd-v2:
 	bin=$$(bash test/containerd-v2.sh) && runc=$$(bash test/runc.sh) && \
 	RTAUDIT_CONTAINERD=$$bin RTAUDIT_RUNC=$$runc RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) \
 	$(GO) test -race -count=1 -timeout 20m ./test/integration/ ./test/groundtruth/ ./test/e2e/
+
+## prebuild: everything make test builds once per machine and caches by
+## version (Kubernetes, Helm, staticcheck, kube-router, containerd v2 and
+## 1.7, runc, CRI-O), built side by side: .ci/run calls it with -j first,
+## so a cold run overlaps the builds' downloads and compiles.
+.PHONY: prebuild runtimes
+prebuild: cluster-build helm $(STATICCHECK) kube-router runtimes
+runtimes:
+	bash test/containerd-v2.sh >/dev/null
+	bash test/runc.sh >/dev/null
+	bash test/crio.sh >/dev/null
+	bash test/containerd-1.7.sh >/dev/null
+
+## test-crio: the CRI-O tier (test/crio): CRI-O v1.34.0 built once from
+## the Go module proxy (test/crio.sh, cached in /var/cache/rtaudit), run
+## privately with its default runtime crun, then runc: compliant matrix,
+## mistranslations, privileged capability sets.
+test-crio:
+	bin=$$(bash test/crio.sh) && for rt in crun runc; do \
+		RTAUDIT_CRIO=$$bin RTAUDIT_CRIO_RUNTIME=$$rt RTAUDIT_REQUIRE_CRIO=1 \
+		$(GO) test -race -count=1 -timeout 15m ./test/crio/ || exit 1; \
+	done
+
+## test-containerd-1.7: discovery smoke test on containerd v1.7.35 (built
+## once from the Go module proxy by test/containerd-1.7.sh, cached in
+## /var/cache/rtaudit): found at the default socket, named, a compliant pod
+## audits clean.
+test-containerd-1.7:
+	bin=$$(bash test/containerd-1.7.sh) && \
+	RTAUDIT_CONTAINERD17=$$bin RTAUDIT_REQUIRE_CONTAINERD17=1 \
+	$(GO) test -race -count=1 -timeout 10m -run 'TestDiscover' ./test/integration/
 
 ## e2e: rtaudit deployed as users do (kubectl apply -k deploy/) on the real
 ## single-node cluster: the agent under the kubelet, Reports, waivers,
@@ -59,6 +92,18 @@ $(STATICCHECK):
 
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) $(PKGS)
+
+## vulncheck: govulncheck against the Go vulnerability database built from
+## the golang.org/x/vulndb module (both cached by version); reachable
+## vulnerabilities fail unless test/vulncheck/accepted.txt accepts them.
+.PHONY: vulncheck fuzz-smoke
+vulncheck:
+	bash test/vulncheck.sh
+
+## fuzz-smoke: every fuzz target for a few seconds (90 s of fuzzing at most);
+## a crasher fails and is kept under the package's testdata/fuzz.
+fuzz-smoke:
+	bash test/fuzz-smoke.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

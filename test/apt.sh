@@ -13,6 +13,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "apt.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
+# Several builds may install at once (make -j prebuild): wait for apt's
+# locks rather than fail.
+lock="-o DPkg::Lock::Timeout=900 -o Acquire::Lock::Timeout=900"
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >&2
+apt-get $lock update -qq >&2
+# shellcheck disable=SC2086
+apt-get $lock install -y -qq --no-install-recommends $missing >&2

@@ -3,7 +3,6 @@ package checks
 import (
 	"fmt"
 
-	"github.com/rtaudit/rtaudit/agent/expect"
 	"github.com/rtaudit/rtaudit/probes"
 )
 
@@ -12,7 +11,9 @@ import (
 // CRI add/drop lists → OCI process.capabilities.bounding (and an empty
 // ambient set: both runtimes clear it) → /proc/<pid>/status CapBnd = the
 // set; CapPrm = CapEff = the set for a process whose effective UID is root
-// inside the container, empty otherwise; CapAmb and CapInh empty.
+// inside the container, empty otherwise; CapAmb and CapInh empty. A
+// privileged container follows its runtime (expect.ProcessCapsFor): CRI-O
+// fills the ambient and inheritable sets too, for every user.
 func init() {
 	register(Check{
 		ID:          Capabilities,
@@ -35,21 +36,26 @@ var dangerousCaps, _ = probes.ParseCapNames([]string{
 func evalCapabilities(s *Subject) []Finding {
 	var want opt[probes.CapSet]
 	var added probes.CapSet
+	privileged := false // the runtime's privileged rules apply (expect.ProcessCapsFor)
 	if b := s.baseline(); b != nil {
-		want, added = some(b.Caps), b.Added
+		want, added, privileged = some(b.Caps), b.Added, b.Privileged
 	}
-	if c := s.criView(); c != nil && c.Caps != want.v {
-		return []Finding{capsDiff(s, LayerCRI, nil, "capabilities", want.v, c.Caps, 0)}
+	if c := s.criView(); c != nil {
+		if c.Caps != want.v {
+			return []Finding{capsDiff(s, LayerCRI, nil, "capabilities", want.v, c.Caps, 0)}
+		}
+		privileged = c.Privileged
 	}
 	if bnd, amb, ok := ociCaps(s.OCI); ok {
+		wantAmb, bnd, amb := s.Defaults.SpecCaps(want.v, privileged, bnd, amb)
 		switch {
 		case !want.ok:
 			want = some(bnd)
 		case bnd != want.v:
 			return []Finding{capsDiff(s, LayerOCI, nil, "process.capabilities.bounding", want.v, bnd, want.v)}
 		}
-		if amb != 0 {
-			return []Finding{capsDiff(s, LayerOCI, nil, "process.capabilities.ambient", 0, amb, want.v)}
+		if amb != wantAmb {
+			return []Finding{capsDiff(s, LayerOCI, nil, "process.capabilities.ambient", wantAmb, amb, want.v)}
 		}
 	}
 	if !want.ok {
@@ -58,7 +64,7 @@ func evalCapabilities(s *Subject) []Finding {
 	var fs []Finding
 	for _, p := range s.Processes {
 		if p != nil {
-			fs = append(fs, processCaps(s, p, want.v, added)...)
+			fs = append(fs, processCaps(s, p, want.v, added, privileged)...)
 		}
 	}
 	return fs
@@ -68,7 +74,7 @@ func evalCapabilities(s *Subject) []Finding {
 // the order CapEff, CapPrm, CapBnd, CapAmb, that holds a capability it
 // should not; else the first that lacks one (info); else, for a non-root
 // process, the capabilities the spec added that it cannot use (info).
-func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet) []Finding {
+func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet, privileged bool) []Finding {
 	if s.inNestedUserNS(p) {
 		// Its sets, the bounding set included, are its own user
 		// namespace's (the kernel gives a new one every capability): in
@@ -76,7 +82,7 @@ func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet) []Find
 		// container's terms (run-as-user, run-as-group).
 		return nil
 	}
-	want := expect.ProcessCapsOf(set, s.procRoot(p))
+	want := s.Defaults.ProcessCapsFor(set, s.procRoot(p), privileged)
 	sets := []struct {
 		name      string
 		want, got probes.CapSet

@@ -51,6 +51,32 @@ type HiddenGroup struct {
 	// Task is the container of another containerd namespace the group
 	// belongs to, when the runtime says so.
 	Task *Owner
+	// Made is the runtime that made the group, when the node says so
+	// (a runc or crun state directory, a containerd shim, a conmon).
+	Made *RuntimeOwner
+}
+
+// RuntimeOwner names a container by the runtime that made it: Runtime
+// ("runc", "crun", "containerd", "cri-o"), Instance (the state root, the
+// containerd socket), Namespace (containerd's), ID, Bundle, Created, and
+// Evidence (what says so: "state.json", "shim", "conmon").
+type RuntimeOwner struct{ Runtime, Instance, Namespace, ID, Bundle, Created, Evidence string }
+
+func (o *RuntimeOwner) String() string {
+	s := fmt.Sprintf("container %q of %s", o.ID, o.Runtime)
+	if o.Instance != "" {
+		s += fmt.Sprintf(" at %q", o.Instance)
+	}
+	if o.Namespace != "" {
+		s += fmt.Sprintf(" (namespace %q)", o.Namespace)
+	}
+	if o.Bundle != "" {
+		s += fmt.Sprintf(", bundle %q", o.Bundle)
+	}
+	if o.Created != "" {
+		s += ", created " + o.Created
+	}
+	return s + " (from its " + o.Evidence + ")"
 }
 
 // Owner names a container.
@@ -78,6 +104,9 @@ func UndeclaredGroup(g HiddenGroup) Finding {
 		o := g.Task
 		f.Namespace, f.Container, f.ContainerID = o.Namespace, o.Container, o.ID
 		f.Message = fmt.Sprintf("container %s of containerd namespace %q, invisible to the CRI and the kubelet: process(es) %s", o.ID, strings.TrimPrefix(o.Namespace, "containerd:"), procs)
+	case g.Made != nil:
+		f.ContainerID = g.Made.ID
+		f.Message = fmt.Sprintf("%s, invisible to the CRI and the kubelet: process(es) %s in %s", g.Made, procs, label(g.Namespaces))
 	default:
 		f.Message = fmt.Sprintf("process(es) %s live in %s, not the host's, and belong to no container the CRI knows (unshare? another runtime?)", procs, label(g.Namespaces))
 	}

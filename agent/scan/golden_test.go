@@ -79,7 +79,8 @@ func (c *captured) scan(t *testing.T, src declared.Source) *scan.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	o := scan.Options{Node: goldenNode}
+	// No runtime state roots: this host's /run is not the scenario's.
+	o := scan.Options{Node: goldenNode, RuntimeRoots: []string{}}
 	if src != nil {
 		o.Declared = src
 	}

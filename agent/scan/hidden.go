@@ -209,12 +209,16 @@ func foreignNS(p *probes.Process, host probes.Namespaces) []string {
 
 // finding turns a hideout into an undeclared-container finding, naming the
 // CRI container whose namespaces it entered when there is one, else the
-// task of another containerd namespace it belongs to (task non-nil).
-func (h hideout) finding(k *known, task *ContainerRef) checks.Finding {
+// task of another containerd namespace it belongs to (task non-nil), else
+// the runtime container that made it (made non-nil).
+func (h hideout) finding(k *known, task *ContainerRef, made *checks.RuntimeOwner) checks.Finding {
 	g := checks.HiddenGroup{Namespaces: h.keys, Processes: h.procs, Task: owner(task)}
+	if task == nil {
+		g.Made = made
+	}
 	for _, key := range h.keys {
 		if ref, inside := k.ns[key]; inside {
-			g.Entered, g.Task = owner(&ref), nil
+			g.Entered, g.Task, g.Made = owner(&ref), nil, nil
 			break
 		}
 	}
@@ -253,7 +257,7 @@ func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 			continue // gone, or unreadable: the hideout search below still sees it
 		}
 		if p.IsHost(host, probes.NSPID) && p.IsHost(host, probes.NSNet) {
-			r.Findings = append(r.Findings, hideout{keys: []string{"host namespaces"}, procs: []*probes.Process{p}}.finding(k, &ref))
+			r.Findings = append(r.Findings, hideout{keys: []string{"host namespaces"}, procs: []*probes.Process{p}}.finding(k, &ref, nil))
 			k.addPIDs(s.sess, p)
 			continue
 		}
@@ -277,7 +281,11 @@ func (s *pass) searchHideouts(ctx context.Context, snap *cri.Snapshot) error {
 				break
 			}
 		}
-		r.Findings = append(r.Findings, g.finding(k, task))
+		var made *checks.RuntimeOwner
+		if task == nil {
+			made = s.ownerOf(g)
+		}
+		r.Findings = append(r.Findings, g.finding(k, task, made))
 	}
 	return nil
 }

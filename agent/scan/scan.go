@@ -41,13 +41,17 @@ type Options struct {
 	// cannot see (other containerd namespaces, unshare/nsenter hideouts).
 	// A filtered scan never searches.
 	NoHideouts bool
-	Logger     *slog.Logger
 	// Network configures the network-policy check (the policies, the
 	// active probe).
 	Network NetworkOptions
 	// Encryption configures the encryption-at-rest check (control-plane
 	// nodes).
 	Encryption EncryptionOptions
+	// RuntimeRoots are the runc and crun state roots (glob patterns) the
+	// hidden-process search reads to name who made a hidden container;
+	// nil means DefaultRuntimeRoots. CRI-O's own root is found anyway.
+	RuntimeRoots []string
+	Logger       *slog.Logger
 }
 
 // Filter keeps the containers whose fields equal the non-empty ones and,
@@ -260,7 +264,8 @@ type pass struct {
 	// running are the IDs of the containers the runtime listed running.
 	running map[string]bool
 
-	hostListen hostListeners // read once, when a container needs it
+	hostListen hostListeners      // read once, when a container needs it
+	states     map[int]stateEntry // the runtimes' state roots, read once (hidden_owner.go)
 
 	mu sync.Mutex // guards hostPaths
 	// hostPaths caches which paths exist on the host (nil when the host's

@@ -17,7 +17,7 @@ import (
 
 // Files are the per-process files Capture copies (attr/current only when
 // readable: it reads EINVAL on a kernel with no LSM reporting labels).
-var Files = []string{"stat", "status", "cgroup", "mountinfo", "uid_map", "gid_map", "attr/current"}
+var Files = []string{"stat", "status", "cgroup", "mountinfo", "uid_map", "gid_map", "attr/current", "cmdline"}
 
 // optional files are skipped when they cannot be read.
 var optional = map[string]bool{"attr/current": true}

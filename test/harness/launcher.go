@@ -384,6 +384,12 @@ func (p *Pod) Delete(ctx context.Context) error {
 	if p.SandboxID == "" {
 		return nil
 	}
+	// Containers first, with no grace period, as the kubelet kills a pod
+	// deleted with --grace-period=0: CRI-O's StopPodSandbox would give each
+	// container (a sleep as PID 1 ignores SIGTERM) its full timeout.
+	for _, id := range p.Containers {
+		_, _ = p.l.rt.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: 0})
+	}
 	if _, err := p.l.rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: p.SandboxID}); err != nil {
 		return fmt.Errorf("harness: stop sandbox %s: %w", p.Spec.Name, err)
 	}

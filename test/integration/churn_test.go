@@ -189,7 +189,13 @@ func TestChurn(t *testing.T) {
 		}
 		if !slices.ContainsFunc(audits, func(ca churnAudit) bool { return ca.drift[p.id] }) {
 			misses++
-			t.Errorf("drift container %s (%.12s) ran %v and was never reported", p.name, p.id, p.stopping.Sub(p.started).Round(time.Millisecond))
+			var listedIn []string
+			for k, ca := range audits {
+				if ca.listed[p.id] {
+					listedIn = append(listedIn, fmt.Sprintf("%d (%v after its start)", k, ca.end.Sub(p.started).Round(time.Millisecond)))
+				}
+			}
+			t.Errorf("drift container %s (%.12s) ran %v and was never reported; listed by audits %v", p.name, p.id, p.stopping.Sub(p.started).Round(time.Millisecond), listedIn)
 		}
 	}
 	for k, ca := range audits {

@@ -22,7 +22,6 @@ type EtcdAccess struct {
 	Servers       []string
 	Cert, Key, CA []byte
 	Timeout       time.Duration
-	secretsPrefix string
 }
 
 // Sample is what one raw secret key in etcd shows.

@@ -24,6 +24,7 @@ type agentOptions struct {
 	podLabels, events bool
 	waivers           string
 	logLevel          string
+	netpols, atRest   bool
 }
 
 func (o *agentOptions) AddFlags(fs *flag.FlagSet) {
@@ -36,6 +37,8 @@ func (o *agentOptions) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.events, "events", false, "post a Kubernetes Event on the pod for each new critical finding")
 	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver/ClusterWaiver objects, besides those in the API")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error (JSON lines on stderr)")
+	fs.BoolVar(&o.netpols, "network-policies", false, "watch NetworkPolicies (needs list and watch on networkpolicies) and judge network-policy: pods isolated by a policy that no agent on the node enforces")
+	fs.BoolVar(&o.atRest, "encryption-at-rest", false, "control-plane node: judge the kube-apiserver's encryption of secrets at rest (its --encryption-provider-config; no etcd read)")
 }
 
 func (o *agentOptions) Validate() error {
@@ -74,6 +77,8 @@ func (o *agentOptions) Run(ctx context.Context, s Streams) (int, error) {
 		do.Waivers = ws
 	}
 	do.Scan = o.scanOptions()
+	do.NetworkPolicies = o.netpols
+	do.Scan.Encryption.Judge = o.atRest
 	if !o.noAPI {
 		cfg, err := o.restConfig()
 		if err != nil {

@@ -49,6 +49,9 @@ type Options struct {
 	// Reports is where reports go in the cluster: auto, openreports,
 	// wgpolicy or none (default auto; nothing without Kube).
 	Reports reports.Mode
+	// NetworkPolicies watches the cluster's NetworkPolicies (list and
+	// watch on networkpolicies) for the network-policy check.
+	NetworkPolicies bool
 	// Waivers are waivers from a file, besides those in the API.
 	Waivers []waiver.Waiver
 	Version string
@@ -65,9 +68,10 @@ type Agent struct {
 	metrics *metrics
 	// last is the last audit's report: an audit of just started
 	// containers is merged into it (the audit loop's only).
-	last *scan.Report
-	pods *declared.Informer   // nil in CRI-only mode
-	kube kubernetes.Interface // nil in CRI-only mode
+	last     *scan.Report
+	pods     *declared.Informer       // nil in CRI-only mode
+	policies *declared.PolicyInformer // nil unless Options.NetworkPolicies
+	kube     kubernetes.Interface     // nil in CRI-only mode
 
 	ready      atomic.Bool  // the first complete audit is done
 	incomplete atomic.Bool  // the last audit could not read every container
@@ -104,6 +108,9 @@ func Run(ctx context.Context, o Options) error {
 			a.log.Error("metrics server stopped", "err", err)
 		}
 	})
+	if a.policies != nil {
+		wg.Go(func() { a.policies.Run(ctx) })
+	}
 	if a.pods != nil {
 		wg.Go(func() { a.pods.Run(ctx) })
 		a.log.Info("declared specs from the Kubernetes API", "node", a.o.Scan.Node)
@@ -150,6 +157,10 @@ func newAgent(o Options) (*Agent, error) {
 		a.kube = cs
 		if a.pods, err = declared.NewInformer(cs, o.Scan.Node); err != nil {
 			return nil, err
+		}
+		if o.NetworkPolicies {
+			a.policies = declared.NewPolicyInformer(cs)
+			a.o.Scan.Network.Source = a.policies
 		}
 		if o.Events {
 			a.events = newEventPoster(cs, o.Logger)

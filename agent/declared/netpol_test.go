@@ -1,9 +1,14 @@
 package declared
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 )
 
 func TestNetworkPoliciesFromManifests(t *testing.T) {
@@ -38,5 +43,21 @@ spec: {podSelector: {}}
 	empty := t.TempDir()
 	if got, err := NetworkPoliciesFromManifests(empty); err != nil || got == nil || len(got) != 0 {
 		t.Errorf("no policy: %v %v (want an empty, non-nil list: the policies are known)", got, err)
+	}
+}
+
+func TestPolicyInformer(t *testing.T) {
+	np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny", Namespace: "shop"}}
+	cs := fake.NewClientset(np)
+	p := NewPolicyInformer(cs)
+	if p.Policies() != nil {
+		t.Error("policies known before the first sync")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p.Run(ctx)
+	got := p.Policies()
+	if len(got) != 1 || got[0].Name != "deny" {
+		t.Fatalf("got %v", got)
 	}
 }

@@ -31,6 +31,19 @@ type NetworkOptions struct {
 	CNIConfDir string
 	// MaxProbes bounds the connects of one scan (0: 32).
 	MaxProbes int
+	// Source gives the policies at each scan when Policies is nil (the
+	// agent's informer); its nil answer means not known yet.
+	Source interface {
+		Policies() []*networkingv1.NetworkPolicy
+	}
+}
+
+// policies are the NetworkPolicies of this scan, nil when unknown.
+func (o NetworkOptions) policies() []*networkingv1.NetworkPolicy {
+	if o.Policies == nil && o.Source != nil {
+		return o.Source.Policies()
+	}
+	return o.Policies
 }
 
 // netPod is a pod of this node as the network-policy check sees it.
@@ -49,6 +62,7 @@ func (n *netPod) ref() string { return n.pod.Namespace + "/" + n.pod.Name }
 // again.
 func (s *pass) judgeNetworkPolicies(ctx context.Context) {
 	o := s.opts.Network
+	o.Policies = o.policies()
 	if o.Policies == nil || s.opts.Declared == nil {
 		return
 	}
@@ -77,7 +91,7 @@ func (s *pass) judgeNetworkPolicies(ctx context.Context) {
 		evidence[np] = &checks.NetworkEvidence{Ingress: iso.Ingress, Egress: iso.Egress, Enforcers: enforcers, CNI: cni}
 	}
 	if o.Probe {
-		s.probeNetworkPolicies(pods, isolated, evidence)
+		s.probeNetworkPolicies(o, pods, isolated, evidence)
 	}
 	for np, ev := range evidence {
 		if np.reporter.Exposure == nil {
@@ -197,8 +211,7 @@ func (s *pass) locate(np *netPod) {
 // probeNetworkPolicies connects, for each isolated pod, from pods of this
 // node its policies deny (ingress) and to pods its policies deny it
 // (egress), each after a positive control from the node.
-func (s *pass) probeNetworkPolicies(pods, isolated []*netPod, evidence map[*netPod]*checks.NetworkEvidence) {
-	o := s.opts.Network
+func (s *pass) probeNetworkPolicies(o NetworkOptions, pods, isolated []*netPod, evidence map[*netPod]*checks.NetworkEvidence) {
 	budget := cmp.Or(o.MaxProbes, 32)
 	for _, np := range pods {
 		s.locate(np)

@@ -219,9 +219,14 @@ func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
 		p.record(a)
 	}
 	p.exposeReaders()
-	if f.all() { // node-wide judgements: not in a filtered scan
+	if len(f.IDs) == 0 {
+		// Not in the agent's audits of a few containers: a pod's
+		// policies and the node's API server are judged in a CLI scan
+		// filtered on a namespace or pod too (what its user asked for).
 		p.judgeNetworkPolicies(ctx)
 		p.judgeEncryption(ctx)
+	}
+	if f.all() {
 		if !s.opts.NoHideouts {
 			if err := p.searchHideouts(ctx, snap); err != nil {
 				return nil, err

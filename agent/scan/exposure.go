@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"sync"
@@ -136,6 +137,7 @@ func (s *pass) heldHostListeners(subj *checks.Subject) []checks.HeldListener {
 // again with that evidence. Processes of the host itself are not listed
 // (the host is trusted), nor those of the same container.
 func (s *pass) exposeReaders() {
+	self := os.Getpid() // the host's PID of the agent, which runs with hostPID
 	for _, subj := range s.subjects {
 		if subj == nil || subj.Exposure == nil || subj.Declared == nil || subj.Declared.Secrets.Empty() {
 			continue
@@ -152,6 +154,9 @@ func (s *pass) exposeReaders() {
 					continue
 				}
 				for _, q := range other.Processes {
+					if q.PID == self {
+						continue // rtaudit itself (the agent): it reads names only
+					}
 					if why := s.canReadEnviron(q, p); why != "" {
 						readers = append(readers, checks.Reader{PID: q.PID, Comm: q.Comm, Namespace: other.Namespace, Pod: other.Pod, Container: other.Container, Why: why})
 					}

@@ -25,7 +25,9 @@ setup:
 ## against a private containerd, and the real-kubelet tier (root; nothing
 ## is skipped as root). The Kubernetes binaries are built once per machine.
 test: setup cluster-setup fmt-check vet staticcheck vulncheck fuzz-smoke cluster-build kube-router helm
-	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) $(GO) test -race -count=1 -timeout 30m $(PKGS)
+	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) \
+	RTAUDIT_CHURN_PODS=300 RTAUDIT_FAULT_CYCLES=20 RTAUDIT_HOSTILE_PROCS=10000 \
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
 	$(MAKE) test-crio
 	$(MAKE) test-containerd-1.7

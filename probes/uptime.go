@@ -22,13 +22,17 @@ func (fs FS) Uptime() (time.Duration, error) {
 	return parseUptime(b)
 }
 
+// maxUptime bounds what parseUptime accepts (a century, in seconds): far
+// above any real uptime, far below time.Duration's range.
+const maxUptime = 100 * 365 * 24 * 3600
+
 func parseUptime(b []byte) (time.Duration, error) {
 	f := bytes.Fields(b)
 	if len(f) == 0 {
 		return 0, fmt.Errorf("probes: uptime: empty")
 	}
 	s, err := strconv.ParseFloat(string(f[0]), 64)
-	if err != nil || s < 0 {
+	if err != nil || !(s >= 0 && s < maxUptime) { // NaN and overflow too
 		return 0, fmt.Errorf("probes: uptime: %q is not a number of seconds", f[0])
 	}
 	return time.Duration(s * float64(time.Second)), nil

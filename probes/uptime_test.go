@@ -16,6 +16,8 @@ func TestParseUptime(t *testing.T) {
 		{"", 0, false},
 		{"abc 1", 0, false},
 		{"-1 1", 0, false},
+		{"1e308 0", 0, false},
+		{"NaN 0", 0, false},
 	} {
 		got, err := parseUptime([]byte(tc.in))
 		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/containerd/containerd/v2/pkg/cio"
@@ -134,5 +137,25 @@ func (l *Launcher) ExecAs(ctx context.Context, id string, uid, gid uint32, cmd .
 	if err := pr.Start(ctx); err != nil {
 		return 0, fmt.Errorf("harness: start exec in %s: %w", id, err)
 	}
-	return int(pr.Pid()), nil
+	pid := int(pr.Pid())
+	waitExecve(ctx, pid, cmd[0])
+	return pid, nil
+}
+
+// waitExecve waits (5 s at most) until pid runs the command: the runtime's
+// exec returns while the process may still be the runtime's init stage
+// ("runc:[2:INIT]"), which a scan rightly does not judge yet.
+func waitExecve(ctx context.Context, pid int, cmd string) {
+	want := filepath.Base(cmd)
+	if len(want) > 15 { // TASK_COMM_LEN - 1
+		want = want[:15]
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || strings.TrimSpace(string(comm)) == want {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -58,6 +58,9 @@ func TestCRIOCompliantMatrix(t *testing.T) {
 // supplementalGroupsPolicy: Strict (CRI-O supports it): with Merge the
 // runtime may add the image's groups, so without the CRI config the OCI
 // spec bounds nothing.
+//
+// A mistranslation that makes the pod's effective Pod Security Standards
+// level weaker than the declared one also gives pss-level at its layer.
 func TestCRIOMistranslation(t *testing.T) {
 	lab := harness.SharedCRIOLab(t)
 	restricted := `  securityContext: {runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000], seccompProfile: {type: RuntimeDefault}}
@@ -99,9 +102,18 @@ func TestCRIOMistranslation(t *testing.T) {
 			t.Parallel()
 			l := launch(t, lab, podYAML("crio-mis-"+strings.ToLower(field), tc.spec), harness.WithMistranslation(field))
 			r := scanOf(t, lab, l)
-			if got, want := drifts(r), []string{string(tc.check) + "/" + tc.layer + "/0"}; !slices.Equal(got, want) {
+			want := []string{string(tc.check) + "/" + tc.layer + "/0"}
+			if lowersLevel[field] { // the drift also lowers the pod's PSS level
+				want = append(want, "pss-level/"+tc.layer+"/0")
+				slices.Sort(want)
+			}
+			if got := drifts(r); !slices.Equal(got, want) {
 				t.Errorf("findings %v, want %v:%s", got, want, dump(r))
 			}
 		})
 	}
 }
+
+// lowersLevel are the mistranslations that weaken a pod's Pod Security
+// Standards level (as in test/integration).
+var lowersLevel = map[string]bool{"hostNetwork": true, "hostPID": true, "hostIPC": true, "seccomp": true, "procMount": true, "privileged": true, "capabilities": true}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -139,12 +140,7 @@ func evalHostMounts(s *Subject) []Finding {
 			continue
 		}
 		vis := visibleMounts(p.Mounts)
-		points := make([]string, 0, len(vis))
-		for mp := range vis {
-			points = append(points, mp)
-		}
-		slices.Sort(points)
-		for _, mp := range points {
+		for _, mp := range slices.Sorted(maps.Keys(vis)) {
 			m := vis[mp]
 			if m.FSType == "sysfs" {
 				if !m.ReadOnly && !j.privileged && p.Caps.Bounding&s.Defaults.All() != s.Defaults.All() {

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -99,12 +100,7 @@ func evalSecretHostPaths(s *Subject) []Finding {
 			continue
 		}
 		vis := visibleMounts(p.Mounts)
-		points := make([]string, 0, len(vis))
-		for mp := range vis {
-			points = append(points, mp)
-		}
-		slices.Sort(points)
-		for _, mp := range points {
+		for _, mp := range slices.Sorted(maps.Keys(vis)) {
 			m := vis[mp]
 			if strings.Contains(m.Root, "/kubernetes.io~") {
 				continue // a volume of the pod

@@ -425,19 +425,4 @@ func checkSteadyWrites(t *testing.T, c *cluster.Cluster, a *agent) {
 }
 
 // counter sums every series of a counter in /metrics.
-func counter(t *testing.T, a *agent, name string) float64 {
-	t.Helper()
-	sum := 0.0
-	for _, line := range strings.Split(metrics(t, a.metrics), "\n") {
-		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
-			continue
-		}
-		f := strings.Fields(line)
-		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err != nil {
-			t.Fatalf("metric line %q: %v", line, err)
-		}
-		sum += v
-	}
-	return sum
-}
+func counter(t *testing.T, a *agent, name string) float64 { return series(t, a, name, "") }

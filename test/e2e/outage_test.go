@@ -129,12 +129,14 @@ func containerIDOf(p *corev1.Pod, name string) string {
 	return ""
 }
 
-// series sums the series of a metric whose labels contain match.
+// series sums the series of a metric whose labels contain match (every
+// series with match "").
 func series(t *testing.T, a *agent, name, match string) float64 {
 	t.Helper()
 	sum := 0.0
 	for _, line := range strings.Split(metrics(t, a.metrics), "\n") {
-		if !strings.HasPrefix(line, name+"{") || !strings.Contains(line, match) {
+		labelled := strings.HasPrefix(line, name+"{") && strings.Contains(line, match)
+		if !labelled && (match != "" || !strings.HasPrefix(line, name+" ")) {
 			continue
 		}
 		f := strings.Fields(line)

@@ -75,10 +75,17 @@ type agent struct {
 // so the pod shares the node's network to reach it).
 func deploy(t *testing.T, c *cluster.Cluster, resync time.Duration) *agent {
 	t.Helper()
+	return deployFrom(t, c, resync, filepath.Join(repoRoot(t), "deploy"))
+}
+
+// deployFrom is deploy from the kustomization in dir, with extra appended
+// to the agent's arguments.
+func deployFrom(t *testing.T, c *cluster.Cluster, resync time.Duration, dir string, extra ...string) *agent {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if out, err := c.Kubectl(ctx, "apply", "-k", filepath.Join(repoRoot(t), "deploy")); err != nil {
-		t.Fatalf("kubectl apply -k deploy/: %v\n%s", err, out)
+	if out, err := c.Kubectl(ctx, "apply", "-k", dir); err != nil {
+		t.Fatalf("kubectl apply -k %s: %v\n%s", dir, err, out)
 	}
 	if out, err := c.Kubectl(ctx, "wait", "--for=condition=established", "--timeout=60s",
 		"crd/reports.openreports.io", "crd/clusterreports.openreports.io", "crd/waivers.rtaudit.dev", "crd/clusterwaivers.rtaudit.dev"); err != nil {
@@ -118,6 +125,20 @@ func deploy(t *testing.T, c *cluster.Cluster, resync time.Duration) *agent {
 			}
 		}
 		if ctr.Name == "agent" {
+			ctr.Args = append(ctr.Args, extra...)
+			for _, a := range extra { // another metrics port: on the host's network, the probes' too
+				if v, ok := strings.CutPrefix(a, "--metrics-addr=:"); ok {
+					n, err := strconv.Atoi(v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for j := range ctr.Ports {
+						if ctr.Ports[j].Name == "metrics" {
+							ctr.Ports[j].ContainerPort = int32(n)
+						}
+					}
+				}
+			}
 			ctr.Env = append(ctr.Env,
 				corev1.EnvVar{Name: "KUBERNETES_SERVICE_HOST", Value: "127.0.0.1"},
 				corev1.EnvVar{Name: "KUBERNETES_SERVICE_PORT", Value: strconv.Itoa(c.APIPort())})

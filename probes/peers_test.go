@@ -50,3 +50,16 @@ func TestParseNetPeers(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseNetPeers(f *testing.F) {
+	f.Add([]byte("  sl  local_address rem_address   st\n   1: 0500580A:D431 0100000A:01BB 01 00000000:00000000 00:00000000 00000000     0        0 4713 1\n"), false)
+	f.Add([]byte("  sl\n   0: 0000000000000000FFFF00000500580A:D434 0000000000000000FFFF00000100000A:01BB 06 0 0 0 0 0 0\n"), true)
+	f.Fuzz(func(t *testing.T, b []byte, v6 bool) {
+		peers, err := parseNetPeers(b, v6)
+		for _, p := range peers {
+			if err == nil && (p.Remote.Port() == 0 || !p.Remote.IsValid()) {
+				t.Fatalf("%+v kept with no remote end", p)
+			}
+		}
+	})
+}

@@ -39,17 +39,21 @@ const tokenWindow = 20 * time.Second
 //     server's advertised address gets none, nor a pod with
 //     automountServiceAccountToken: false.
 //
-// The API server listens on loopback only; the test forwards its
-// advertised address (the node's InternalIP, the port) to it, so a pod
+// The API server listens on loopback only, and the lab's pods have no
+// default route (their bridge's subnet only): the test forwards the node's
+// address on the pods' bridge, at the API server's port, to it, so a pod
 // reaches the real API server there, and the agent is told that address
-// (--api-addresses), as it would be the API server's endpoint.
+// (--api-addresses) as the API server's endpoint.
 func TestAgentOptIns(t *testing.T) {
 	c := cluster.Shared(t)
 	buildImage(t, c)
-	api := forwardAPI(t, c)
 	replaceAgent(t, c)
 	// A metrics port of its own: an e2e run of another worktree may hold
 	// 9808 on this host's network.
+	// The pods' bridge exists once a pod of the lab runs (the agent's
+	// does not count: it is on the host's network).
+	isolated := optinPod(t, c, "isolated", "  automountServiceAccountToken: false\n", matrix.Sleeper)
+	api := forwardAPI(t, c)
 	a := deployFrom(t, c, 5*time.Second, netpolKustomization(t), "--metrics-addr=:"+strconv.Itoa(freePort(t)),
 		"--unused-token-window="+tokenWindow.String(), "--api-addresses="+api.addr)
 	if !hasArg(a.pod, "--network-policies") {
@@ -77,7 +81,6 @@ spec:
 `, matrix.Image, api.host, api.port))
 	idle := optinPod(t, c, "idle", "", matrix.Sleeper)
 	noToken := optinPod(t, c, "no-token", "  automountServiceAccountToken: false\n", matrix.Sleeper)
-	isolated := optinPod(t, c, "isolated", "  automountServiceAccountToken: false\n", matrix.Sleeper)
 
 	got := waitReport(t, rc, isolated, func(r *v1alpha1.Report) bool { return hasResult(r, "network-policy", "fail") })
 	if res := result(got, "network-policy"); res.Severity != "high" || !strings.Contains(res.Description, optinNS+"/deny-ingress") {
@@ -92,7 +95,7 @@ spec:
 		t.Errorf("idle: %+v, want low naming the token's path", res)
 	}
 	if api.accepted.Load() == 0 {
-		t.Fatalf("the talker never connected to the API server's address %s", api.addr)
+		t.Fatalf("the talker never connected to the API server's address %s\n%s", api.addr, containerLog(c, talker))
 	}
 	// The talker and no-token started before idle: their windows are over.
 	time.Sleep(10 * time.Second) // two more resyncs
@@ -167,8 +170,8 @@ func optinPod(t *testing.T, c *cluster.Cluster, name, podFields, containers stri
 	return got
 }
 
-// apiForward listens on the API server's advertised address and forwards
-// each connection to the API server on loopback.
+// apiForward listens on the node's address on the pods' bridge and
+// forwards each connection to the API server on loopback.
 type apiForward struct {
 	host, port, addr string
 	accepted         atomic.Int64
@@ -176,7 +179,7 @@ type apiForward struct {
 
 func forwardAPI(t *testing.T, c *cluster.Cluster) *apiForward {
 	t.Helper()
-	f := &apiForward{host: c.NodeIP(), port: strconv.Itoa(c.APIPort())}
+	f := &apiForward{host: bridgeAddr(t, c.Containerd().Options().Bridge), port: strconv.Itoa(c.APIPort())}
 	f.addr = net.JoinHostPort(f.host, f.port)
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -230,4 +233,37 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// bridgeAddr is the node's IPv4 address on the pods' bridge (their gateway).
+func bridgeAddr(t *testing.T, bridge string) string {
+	t.Helper()
+	ifc, err := net.InterfaceByName(bridge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := ifc.Addrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	t.Fatalf("no IPv4 address on %s: %v", bridge, addrs)
+	return ""
+}
+
+// containerLog is a pod's main container log as the kubelet wrote it.
+func containerLog(c *cluster.Cluster, p *corev1.Pod) string {
+	files, _ := filepath.Glob(filepath.Join(c.Dir(), "pod-logs", fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID), "main", "*.log"))
+	if len(files) == 0 {
+		return "(no log)"
+	}
+	b, err := os.ReadFile(files[len(files)-1])
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }

@@ -35,6 +35,9 @@ func repoRoot(t *testing.T) string {
 // Docker engine), and imports it into the node's containerd.
 func buildImage(t *testing.T, c *cluster.Cluster) {
 	t.Helper()
+	if imageIn == c.Dir() {
+		return // an earlier test of the package imported it into this cluster
+	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "rtaudit")
 	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/rtaudit")
@@ -59,7 +62,12 @@ func buildImage(t *testing.T, c *cluster.Cluster) {
 	if err := c.Containerd().ImportImages(ctx, archive); err != nil {
 		t.Fatal(err)
 	}
+	imageIn = c.Dir()
 }
+
+// imageIn is the directory of the cluster the agent's image was imported
+// into (the package's tests run one after another).
+var imageIn string
 
 // agent is the deployed agent: its pod and where its metrics are.
 type agent struct {

@@ -206,6 +206,12 @@ type manifests struct {
 // check holds a rendering to least privilege and returns its pieces.
 func check(t *testing.T, objs []object, socket string) manifests {
 	t.Helper()
+	return checkGrants(t, objs, socket, grants)
+}
+
+// checkGrants is check with the ClusterRole granting exactly want.
+func checkGrants(t *testing.T, objs []object, socket string, want map[string][]string) manifests {
+	t.Helper()
 	allowed := map[string]bool{"Namespace": true, "ServiceAccount": true, "ClusterRole": true, "ClusterRoleBinding": true,
 		"ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true,
 		"DaemonSet": true, "Service": true, "ServiceMonitor": true, "CustomResourceDefinition": true}
@@ -220,7 +226,7 @@ func check(t *testing.T, objs []object, socket string) manifests {
 	ds := decode[appsv1.DaemonSet](t, only(t, objs, "DaemonSet"))
 	sa := decode[corev1.ServiceAccount](t, only(t, objs, "ServiceAccount"))
 	checkDaemonSet(t, ds, sa.Name, socket)
-	checkRBAC(t, objs, sa)
+	checkRBAC(t, objs, sa, want)
 	checkAdmission(t, objs, sa)
 	svc := decode[corev1.Service](t, only(t, objs, "Service"))
 	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != metrics || svc.Spec.Ports[0].TargetPort != intstr.FromString("metrics") {
@@ -434,7 +440,7 @@ func checkAdmission(t *testing.T, objs []object, sa *corev1.ServiceAccount) {
 
 // checkRBAC: one ClusterRole granting exactly grants (no wildcard, no
 // secrets, no subresource), bound to the agent's ServiceAccount only.
-func checkRBAC(t *testing.T, objs []object, sa *corev1.ServiceAccount) {
+func checkRBAC(t *testing.T, objs []object, sa *corev1.ServiceAccount, grants map[string][]string) {
 	t.Helper()
 	for _, o := range objs {
 		if o.Kind == "Role" || o.Kind == "RoleBinding" {
@@ -556,7 +562,7 @@ func TestCRDs(t *testing.T) {
 func kustomizeTree(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, d := range []string{"base", "crds", "overlays"} {
+	for _, d := range []string{"base", "crds", "overlays", "components"} {
 		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(d)); err != nil {
 			t.Fatal(err)
 		}

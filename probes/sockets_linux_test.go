@@ -42,3 +42,40 @@ func TestListenersSelf(t *testing.T) {
 		t.Errorf("port %d not listed among %d listeners", port, len(ls))
 	}
 }
+
+// TestTCPPeersSelf: a connection this test holds is listed, from both ends,
+// with its remote address and as connected.
+func TestTCPPeersSelf(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conn, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fs, err := NewFS("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	peers, err := fs.TCPPeers(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := ln.Addr().(*net.TCPAddr).AddrPort()
+	client := conn.LocalAddr().(*net.TCPAddr).AddrPort()
+	var out, in bool
+	for _, p := range peers {
+		switch {
+		case p.Remote == server && p.Local == client:
+			out = p.Connected()
+		case p.Remote == client && p.Local == server:
+			in = p.Connected()
+		}
+	}
+	if !out || !in {
+		t.Errorf("connection %s → %s: client end listed connected %v, server end %v, in %d peers", client, server, out, in, len(peers))
+	}
+}

@@ -490,7 +490,7 @@ func TestRegistry(t *testing.T) {
 	want := []string{"apparmor", "capabilities", "encryption-at-rest", "host-ipc", "host-mounts", "host-network", "host-pid", "host-port", "host-users",
 		"id-mappings", "nested-namespaces", "network-policy", "no-new-privs", "privileged", "proc-mount", "pss-level", "readonly-rootfs",
 		"readonly-volumes", "run-as-group", "run-as-non-root", "run-as-user", "seccomp", "secret-env", "secret-host-paths", "secret-volumes", "selinux",
-		"service-account-token", "supplemental-groups", "sysctls", "undeclared-container"}
+		"service-account-token", "supplemental-groups", "sysctls", "undeclared-container", "unused-token"}
 	var got []string
 	for _, c := range All() {
 		if err := validate(c); err != nil {

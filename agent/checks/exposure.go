@@ -31,6 +31,9 @@ type Exposure struct {
 	// Encryption is set on the kube-apiserver's container (or a node-level
 	// subject for an API server run as a host process).
 	Encryption *EncryptionEvidence
+	// TokenUse is set on one container of each pod with an automounted
+	// service-account token when the agent watches token use (opt-in).
+	TokenUse *TokenUseEvidence
 }
 
 // EncryptionEvidence is what the scan learnt of a kube-apiserver's

@@ -37,4 +37,5 @@ const (
 	SupplementalGroups  ID = "supplemental-groups"
 	Sysctls             ID = "sysctls"
 	UndeclaredContainer ID = "undeclared-container"
+	UnusedToken         ID = "unused-token"
 )

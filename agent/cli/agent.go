@@ -25,6 +25,7 @@ type agentOptions struct {
 	waivers           string
 	logLevel          string
 	netpols, atRest   bool
+	tokens            tokenFlags
 }
 
 func (o *agentOptions) AddFlags(fs *flag.FlagSet) {
@@ -38,6 +39,7 @@ func (o *agentOptions) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.waivers, "waivers", "", "a file of Waiver/ClusterWaiver objects, besides those in the API")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error (JSON lines on stderr)")
 	fs.BoolVar(&o.netpols, "network-policies", false, "watch NetworkPolicies (needs list and watch on networkpolicies) and judge network-policy: pods isolated by a policy that no agent on the node enforces")
+	o.tokens.AddFlags(fs)
 	fs.BoolVar(&o.atRest, "encryption-at-rest", false, "control-plane node: judge the kube-apiserver's encryption of secrets at rest (its --encryption-provider-config; no etcd read)")
 }
 
@@ -49,6 +51,9 @@ func (o *agentOptions) Validate() error {
 		return usagef("--resync must be at least 1s")
 	}
 	if err := o.nodeOptions.Validate(); err != nil {
+		return err
+	}
+	if err := o.tokens.Validate(); err != nil {
 		return err
 	}
 	var l slog.Level
@@ -78,6 +83,7 @@ func (o *agentOptions) Run(ctx context.Context, s Streams) (int, error) {
 	}
 	do.Scan = o.scanOptions()
 	do.NetworkPolicies = o.netpols
+	o.tokens.apply(&do)
 	do.Scan.Encryption.Judge = o.atRest
 	if !o.noAPI {
 		cfg, err := o.restConfig()

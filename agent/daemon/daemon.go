@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,11 @@ type Options struct {
 	// NetworkPolicies watches the cluster's NetworkPolicies (list and
 	// watch on networkpolicies) for the network-policy check.
 	NetworkPolicies bool
+	// UnusedTokenWindow enables the unused-token check (0 is off): pods
+	// observed this long with an automounted token and no connection to
+	// APIAddrs or the API host of Kube (tokens.go).
+	UnusedTokenWindow time.Duration
+	APIAddrs          []netip.AddrPort
 	// Waivers are waivers from a file, besides those in the API.
 	Waivers []waiver.Waiver
 	Version string
@@ -161,6 +167,9 @@ func newAgent(o Options) (*Agent, error) {
 		if o.NetworkPolicies {
 			a.policies = declared.NewPolicyInformer(cs)
 			a.o.Scan.Network.Source = a.policies
+		}
+		if o.UnusedTokenWindow > 0 {
+			a.o.Scan.Tokens = scan.TokenOptions{Window: o.UnusedTokenWindow, Observer: newTokenObserver(apiAddrs(o.Kube, o.APIAddrs), time.Now)}
 		}
 		if o.Events {
 			a.events = newEventPoster(cs, o.Logger)

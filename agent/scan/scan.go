@@ -47,6 +47,8 @@ type Options struct {
 	// Encryption configures the encryption-at-rest check (control-plane
 	// nodes).
 	Encryption EncryptionOptions
+	// Tokens configures the unused-token check (the agent's opt-in).
+	Tokens TokenOptions
 	// RuntimeRoots are the runc and crun state roots (glob patterns) the
 	// hidden-process search reads to name who made a hidden container;
 	// nil means DefaultRuntimeRoots. CRI-O's own root is found anyway.
@@ -226,6 +228,7 @@ func (s *Scanner) run(ctx context.Context, f Filter) (*pass, error) {
 		p.judgeNetworkPolicies(ctx)
 		p.judgeEncryption(ctx)
 	}
+	p.judgeTokenUse(f)
 	if f.all() {
 		if !s.opts.NoHideouts {
 			if err := p.searchHideouts(ctx, snap); err != nil {

@@ -35,6 +35,9 @@ func repoRoot(t *testing.T) string {
 // Docker engine), and imports it into the node's containerd.
 func buildImage(t *testing.T, c *cluster.Cluster) {
 	t.Helper()
+	if imageIn == c.Dir() {
+		return // an earlier test of the package imported it into this cluster
+	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "rtaudit")
 	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/rtaudit")
@@ -59,7 +62,12 @@ func buildImage(t *testing.T, c *cluster.Cluster) {
 	if err := c.Containerd().ImportImages(ctx, archive); err != nil {
 		t.Fatal(err)
 	}
+	imageIn = c.Dir()
 }
+
+// imageIn is the directory of the cluster the agent's image was imported
+// into (the package's tests run one after another).
+var imageIn string
 
 // agent is the deployed agent: its pod and where its metrics are.
 type agent struct {
@@ -75,10 +83,17 @@ type agent struct {
 // so the pod shares the node's network to reach it).
 func deploy(t *testing.T, c *cluster.Cluster, resync time.Duration) *agent {
 	t.Helper()
+	return deployFrom(t, c, resync, filepath.Join(repoRoot(t), "deploy"))
+}
+
+// deployFrom is deploy from the kustomization in dir, with extra appended
+// to the agent's arguments.
+func deployFrom(t *testing.T, c *cluster.Cluster, resync time.Duration, dir string, extra ...string) *agent {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if out, err := c.Kubectl(ctx, "apply", "-k", filepath.Join(repoRoot(t), "deploy")); err != nil {
-		t.Fatalf("kubectl apply -k deploy/: %v\n%s", err, out)
+	if out, err := c.Kubectl(ctx, "apply", "-k", dir); err != nil {
+		t.Fatalf("kubectl apply -k %s: %v\n%s", dir, err, out)
 	}
 	if out, err := c.Kubectl(ctx, "wait", "--for=condition=established", "--timeout=60s",
 		"crd/reports.openreports.io", "crd/clusterreports.openreports.io", "crd/waivers.rtaudit.dev", "crd/clusterwaivers.rtaudit.dev"); err != nil {
@@ -118,6 +133,20 @@ func deploy(t *testing.T, c *cluster.Cluster, resync time.Duration) *agent {
 			}
 		}
 		if ctr.Name == "agent" {
+			ctr.Args = append(ctr.Args, extra...)
+			for _, a := range extra { // another metrics port: on the host's network, the probes' too
+				if v, ok := strings.CutPrefix(a, "--metrics-addr=:"); ok {
+					n, err := strconv.Atoi(v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for j := range ctr.Ports {
+						if ctr.Ports[j].Name == "metrics" {
+							ctr.Ports[j].ContainerPort = int32(n)
+						}
+					}
+				}
+			}
 			ctr.Env = append(ctr.Env,
 				corev1.EnvVar{Name: "KUBERNETES_SERVICE_HOST", Value: "127.0.0.1"},
 				corev1.EnvVar{Name: "KUBERNETES_SERVICE_PORT", Value: strconv.Itoa(c.APIPort())})

@@ -54,7 +54,41 @@ type containerDoc struct {
 type sandboxDoc struct {
 	PID         int                          `json:"pid"`
 	Config      *runtimeapi.PodSandboxConfig `json:"config"`
-	RuntimeSpec *specDoc                     `json:"runtimeSpec"`
+	RuntimeSpec *sandboxSpecDoc              `json:"runtimeSpec"`
+}
+
+// sandboxSpecDoc decodes the SandboxSpec of a sandbox's runtime spec, and
+// only tells whether the parts that make a spec non-empty (as parseSpec
+// judges it) are there.
+type sandboxSpecDoc struct {
+	SandboxSpec
+	Process json.RawMessage   `json:"process"`
+	Root    json.RawMessage   `json:"root"`
+	Mounts  []json.RawMessage `json:"mounts"`
+}
+
+// spec is the decoded SandboxSpec; nil for an absent or empty spec.
+func (d *sandboxSpecDoc) spec() *SandboxSpec {
+	if d == nil {
+		return nil
+	}
+	if !isSet(d.Process) && !isSet(d.Root) && d.Linux == nil && len(d.Mounts) == 0 {
+		return nil
+	}
+	return &d.SandboxSpec
+}
+
+// parseSandboxSpec decodes a sandbox's runtime spec; absent, null or {}
+// give nil.
+func parseSandboxSpec(raw json.RawMessage) (*SandboxSpec, error) {
+	if !isSet(raw) {
+		return nil, nil
+	}
+	doc := &sandboxSpecDoc{}
+	if err := json.Unmarshal(raw, doc); err != nil {
+		return nil, err
+	}
+	return doc.spec(), nil
 }
 
 // verboseContainer is what the verbose container status adds.
@@ -70,7 +104,7 @@ type verboseContainer struct {
 type verboseSandbox struct {
 	PID    int
 	Config *runtimeapi.PodSandboxConfig
-	Spec   *specs.Spec
+	Spec   *SandboxSpec
 }
 
 // parseContainerInfo reads the verbose info map of a ContainerStatus. A map
@@ -140,7 +174,7 @@ func parseSandboxInfo(info map[string]string) (verboseSandbox, error) {
 			out.Config = cfg
 		}
 	}
-	spec, err := parseSpec(si.RuntimeSpec)
+	spec, err := parseSandboxSpec(si.RuntimeSpec)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("verbose sandbox info \"runtimeSpec\": %w", err))
 	}

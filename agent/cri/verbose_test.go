@@ -216,3 +216,49 @@ func TestParseInfoOnePassMatchesPartByPart(t *testing.T) {
 		})
 	}
 }
+
+// A sandbox's spec is decoded only for its sysctls: present or not, and
+// the sysctls, exactly as a whole decoding gives them.
+func TestParseSandboxSpecMatchesWhole(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*", "sandbox_info*.json"))
+	if len(files) < 4 {
+		t.Fatalf("%d sandbox fixtures", len(files))
+	}
+	docs := []string{`{"runtimeSpec": {}}`, `{"runtimeSpec": {"mounts": []}}`, `{"runtimeSpec": {"linux": {}}}`, `{"runtimeSpec": {"mounts": [{}]}}`, `{"runtimeSpec": {"process": null, "linux": {"sysctl": {"a": "1"}}}}`}
+	for _, f := range files {
+		docs = append(docs, readFile(t, f))
+	}
+	sysctls := 0
+	for i, doc := range docs {
+		v, err := parseSandboxInfo(map[string]string{"info": doc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var si sandboxInfo
+		if err := json.Unmarshal([]byte(doc), &si); err != nil {
+			t.Fatal(err)
+		}
+		whole, err := parseSpec(si.RuntimeSpec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (whole == nil) != (v.Spec == nil) {
+			t.Fatalf("doc %d: spec present %v, whole decoding %v", i, v.Spec != nil, whole != nil)
+		}
+		if whole == nil {
+			continue
+		}
+		if (whole.Linux == nil) != (v.Spec.Linux == nil) {
+			t.Fatalf("doc %d: linux present %v, whole decoding %v", i, v.Spec.Linux != nil, whole.Linux != nil)
+		}
+		if whole.Linux != nil {
+			if diff := cmp.Diff(whole.Linux.Sysctl, v.Spec.Linux.Sysctl); diff != "" {
+				t.Errorf("doc %d: sysctls differ (-whole +read):\n%s", i, diff)
+			}
+			sysctls += len(whole.Linux.Sysctl)
+		}
+	}
+	if sysctls == 0 {
+		t.Error("no sysctl compared")
+	}
+}

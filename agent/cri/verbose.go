@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	jsoniter "github.com/json-iterator/go"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -91,6 +92,16 @@ func parseSandboxSpec(raw json.RawMessage) (*SandboxSpec, error) {
 	return doc.spec(), nil
 }
 
+// fastJSON decodes the one-pass documents: json-iterator in its
+// standard-library mode is about 3 times cheaper in CPU than
+// encoding/json on a container's status (290 -> 100 us: CPU time of
+// go test -bench ParseContainerInfo ./agent/cri), the largest decoding of
+// a scan (one per container and sandbox). The runtimes' documents are
+// their own encoding/json output; anything it rejects is decoded again
+// part by part with encoding/json, which also names the bad part.
+// TestParseInfoOnePassMatchesPartByPart holds the two decodings equal.
+var fastJSON = jsoniter.ConfigCompatibleWithStandardLibrary
+
 // verboseContainer is what the verbose container status adds.
 type verboseContainer struct {
 	SandboxID  string
@@ -117,7 +128,7 @@ func parseContainerInfo(info map[string]string) (verboseContainer, error) {
 		return out, nil
 	}
 	var fast containerDoc
-	if json.Unmarshal([]byte(doc), &fast) == nil {
+	if fastJSON.UnmarshalFromString(doc, &fast) == nil {
 		out.SandboxID, out.PID, out.Privileged = fast.SandboxID, fast.PID, fast.Privileged
 		out.Config, out.Spec = fast.Config, fast.RuntimeSpec.spec()
 		return out, nil
@@ -156,7 +167,7 @@ func parseSandboxInfo(info map[string]string) (verboseSandbox, error) {
 		return out, nil
 	}
 	var fast sandboxDoc
-	if json.Unmarshal([]byte(doc), &fast) == nil {
+	if fastJSON.UnmarshalFromString(doc, &fast) == nil {
 		out.PID, out.Config, out.Spec = fast.PID, fast.Config, fast.RuntimeSpec.spec()
 		return out, nil
 	}

@@ -3,12 +3,14 @@ package cri
 import (
 	"encoding/json"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -183,6 +185,40 @@ func TestParseInfoOnePassMatchesPartByPart(t *testing.T) {
 			}
 			if diff := cmp.Diff(slow, fast.Spec); diff != "" {
 				t.Errorf("one pass and part by part differ (-part +one):\n%s", diff)
+			}
+			if fast.SandboxID != ci.SandboxID || fast.PID != ci.PID || !reflect.DeepEqual(fast.Privileged, ci.Privileged) {
+				t.Errorf("one pass: sandbox %q pid %d privileged %v; part by part %q %d %v", fast.SandboxID, fast.PID, fast.Privileged, ci.SandboxID, ci.PID, ci.Privileged)
+			}
+			if isSet(ci.Config) {
+				cfg := &runtimeapi.ContainerConfig{}
+				if err := json.Unmarshal(ci.Config, cfg); err != nil {
+					t.Fatal(err)
+				}
+				if !proto.Equal(cfg, fast.Config) {
+					t.Errorf("CRI config: one pass %v, part by part %v", fast.Config, cfg)
+				}
+			} else if fast.Config != nil {
+				t.Errorf("CRI config %v from a document without one", fast.Config)
+			}
+			sdoc := readFile(t, filepath.Join("testdata", dir, "sandbox_info.json"))
+			sfast, err := parseSandboxInfo(map[string]string{"info": sdoc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var si sandboxInfo
+			if err := json.Unmarshal([]byte(sdoc), &si); err != nil {
+				t.Fatal(err)
+			}
+			scfg := &runtimeapi.PodSandboxConfig{}
+			if isSet(si.Config) {
+				if err := json.Unmarshal(si.Config, scfg); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				scfg = nil
+			}
+			if sfast.PID != si.PID || (scfg == nil) != (sfast.Config == nil) || !proto.Equal(scfg, sfast.Config) {
+				t.Errorf("sandbox: one pass pid %d config %v; part by part %d %v", sfast.PID, sfast.Config, si.PID, scfg)
 			}
 			var full struct {
 				RuntimeSpec specs.Spec `json:"runtimeSpec"`

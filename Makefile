@@ -143,6 +143,7 @@ e2e-kind:
 ## bench: probe and scan benchmarks (figures go into the README).
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem ./probes/...
+	$(GO) test -run '^$$' -bench 'Parse|ManifestDir|Evaluate' -benchmem ./agent/cri/ ./agent/declared/ ./agent/checks/
 	RTAUDIT_REQUIRE_LAB=1 $(GO) test -run '^$$' -bench Scan -benchmem ./test/integration/
 
 ## bench-agent: the agent binary at rest on 110 pods (CPU, memory) and

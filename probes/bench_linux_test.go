@@ -218,3 +218,19 @@ func BenchmarkKernelFloorSession(b *testing.B) {
 	}
 	c.report(b, 1)
 }
+
+// BenchmarkListeners reads this process's network namespace's listeners
+// (the host's, in a scan with hostNetwork): TCP from sock_diag, UDP from
+// /proc.
+func BenchmarkListeners(b *testing.B) {
+	fs, err := NewFS("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := fs.Listeners(os.Getpid()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

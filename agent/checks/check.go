@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/rtaudit/rtaudit/probes"
 )
 
 // Severity of a finding.
@@ -121,6 +123,8 @@ func Evaluate(s *Subject) []Finding {
 		return nil
 	}
 	var out []Finding
+	s.visible = map[mountTable]map[string]probes.Mount{}
+	defer func() { s.visible = nil }()
 	for _, c := range All() {
 		out = append(out, c.Evaluate(s)...)
 	}

@@ -139,7 +139,7 @@ func evalHostMounts(s *Subject) []Finding {
 		if p == nil {
 			continue
 		}
-		vis := visibleMounts(p.Mounts)
+		vis := s.visibleMountsOf(p.Mounts)
 		for _, mp := range slices.Sorted(maps.Keys(vis)) {
 			m := vis[mp]
 			if m.FSType == "sysfs" {

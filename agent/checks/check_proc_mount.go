@@ -156,7 +156,7 @@ func showProcPaths(pp procPaths) string {
 // procMountProcess judges one process's mountinfo against the paths runc
 // was told to mask and write-protect.
 func procMountProcess(s *Subject, p *probes.Process, want procPaths) (Finding, bool) {
-	vis := visibleMounts(p.Mounts)
+	vis := s.visibleMountsOf(p.Mounts)
 	if want.none() {
 		// Unmasked (or privileged): a mask here is less privilege.
 		var masked []string

@@ -43,7 +43,7 @@ func evalReadonlyVolumes(s *Subject) []Finding {
 	if b == nil || init == nil || len(init.Mounts) == 0 {
 		return nil // no mount table: nothing to say about submounts
 	}
-	vis := visibleMounts(init.Mounts)
+	vis := s.visibleMountsOf(init.Mounts)
 	var fs []Finding
 	for _, m := range b.Mounts {
 		if !m.ReadOnly || m.ContainerPath == "/" {

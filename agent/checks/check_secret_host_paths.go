@@ -99,7 +99,7 @@ func evalSecretHostPaths(s *Subject) []Finding {
 		if p == nil {
 			continue
 		}
-		vis := visibleMounts(p.Mounts)
+		vis := s.visibleMountsOf(p.Mounts)
 		for _, mp := range slices.Sorted(maps.Keys(vis)) {
 			m := vis[mp]
 			if strings.Contains(m.Root, "/kubernetes.io~") {

@@ -44,7 +44,7 @@ func evalSecretVolumes(s *Subject) []Finding {
 			}
 			seen[mnt] = true
 		}
-		vis := visibleMounts(p.Mounts)
+		vis := s.visibleMountsOf(p.Mounts)
 		for _, v := range s.Declared.Secrets.Volumes {
 			m, ok := vis[v.ContainerPath]
 			if !ok {

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"reflect"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -219,4 +220,47 @@ func redeclare(t *testing.T, s *Subject, pod *corev1.Pod) {
 		t.Fatal(err)
 	}
 	s.Declared = e
+}
+
+// BenchmarkEvaluate judges the good subject with four processes sharing
+// one mount table, as the processes of a container share it in a scan.
+func BenchmarkEvaluate(b *testing.B) {
+	t := &testing.T{}
+	s := good(t)
+	p := s.Processes[0]
+	for i := range 3 {
+		q := *p
+		q.PID = p.PID + 1 + i
+		s.Processes = append(s.Processes, &q)
+	}
+	if fs := Evaluate(s); len(fs) != 0 {
+		b.Fatalf("the good subject has findings: %v", fs)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Evaluate(s)
+	}
+}
+
+// TestEvaluateSharesVisibleMounts: the visible mounts are computed once
+// per mount table during Evaluate and forgotten after it.
+func TestEvaluateSharesVisibleMounts(t *testing.T) {
+	s := good(t)
+	ms := s.Processes[0].Mounts
+	if len(ms) == 0 {
+		t.Fatal("the good subject's process has no mounts")
+	}
+	s.visible = map[mountTable]map[string]probes.Mount{}
+	a, b := s.visibleMountsOf(ms), s.visibleMountsOf(ms)
+	if reflect.ValueOf(a).UnsafePointer() != reflect.ValueOf(b).UnsafePointer() || len(s.visible) != 1 {
+		t.Errorf("one mount table computed %d times", len(s.visible))
+	}
+	if !reflect.DeepEqual(a, visibleMounts(ms)) {
+		t.Error("the memoised visible mounts differ")
+	}
+	s.visible = nil
+	Evaluate(s)
+	if s.visible != nil {
+		t.Error("the memo outlives Evaluate")
+	}
 }

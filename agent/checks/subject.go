@@ -65,6 +65,9 @@ type Subject struct {
 	// (environ readers, token files, host listeners); nil when not
 	// collected.
 	Exposure *Exposure
+
+	// visible memoises visibleMounts during Evaluate (mounts.go).
+	visible map[mountTable]map[string]probes.Mount
 }
 
 // MaskedPathCandidates are the paths whose existence the scan should

@@ -21,14 +21,16 @@ func (f *netpolFlags) AddFlags(fs *flag.FlagSet) {
 
 // networkOptions loads the NetworkPolicies from the declared source the
 // flags name: the API server, or the NetworkPolicy objects of the --pods
-// manifests. With no source, or stdin, the policies are unknown and the
-// check is not judged; a listing that fails is a note, not a failed scan.
-func (f *netpolFlags) networkOptions(ctx context.Context, pods string, api *declared.KubeAPIOptions) (scan.NetworkOptions, string) {
+// manifests (read with the pods, src). With no source, or stdin, the
+// policies are unknown and the check is not judged; a listing that fails
+// is a note, not a failed scan.
+func (f *netpolFlags) networkOptions(ctx context.Context, pods string, src declared.Source, api *declared.KubeAPIOptions) (scan.NetworkOptions, string) {
 	o := scan.NetworkOptions{Probe: f.probe, CNIConfDir: f.cniConfDir}
 	var err error
+	ix, manifests := src.(*declared.Index)
 	switch {
-	case pods != "" && pods != "-":
-		o.Policies, err = declared.NetworkPoliciesFromManifests(pods)
+	case pods != "" && pods != "-" && manifests:
+		o.Policies, err = ix.NetworkPolicies()
 	case api != nil:
 		o.Policies, err = declared.LoadNetworkPolicies(ctx, *api)
 	}

@@ -78,7 +78,7 @@ func (o *scanOptions) Run(ctx context.Context, s Streams) (int, error) {
 		api = &a
 	}
 	var note string
-	so.Network, note = o.netpol.networkOptions(ctx, o.pods, api)
+	so.Network, note = o.netpol.networkOptions(ctx, o.pods, so.Declared, api)
 	so.Encryption = o.atRest.options()
 	r, err := scan.Run(ctx, so)
 	if err != nil {

@@ -36,10 +36,25 @@ type Sandbox struct {
 	NamespaceOptions *runtimeapi.NamespaceOption
 	PID              int                          // the sandbox (pause) process, 0 when unknown
 	Config           *runtimeapi.PodSandboxConfig // from verbose info when the runtime exposes it
-	Spec             *specs.Spec                  // from verbose info when the runtime exposes it
+	Spec             *SandboxSpec                 // from verbose info when the runtime exposes it
 	// StatusError is set when the verbose status could not be read or
 	// parsed; the fields above then hold what the listing gave.
 	StatusError error
+}
+
+// SandboxSpec is what the scan reads of the OCI runtime spec a runtime
+// generated for a sandbox ("runtimeSpec" of its verbose status): its
+// sysctls, in the spec's own shape. The rest of it (the pause process, its
+// mounts) is not decoded: nothing judges it, and decoding it was about
+// half of a sandbox status's cost (go test -bench ParseSandboxInfo
+// ./agent/cri).
+type SandboxSpec struct {
+	Linux *SandboxLinux `json:"linux"` // nil when the spec has no linux section
+}
+
+// SandboxLinux is the part of a sandbox spec's linux section read.
+type SandboxLinux struct {
+	Sysctl map[string]string `json:"sysctl"`
 }
 
 // Container is one container with everything discovery could learn of it.

@@ -3,12 +3,14 @@ package cri
 import (
 	"encoding/json"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -184,6 +186,40 @@ func TestParseInfoOnePassMatchesPartByPart(t *testing.T) {
 			if diff := cmp.Diff(slow, fast.Spec); diff != "" {
 				t.Errorf("one pass and part by part differ (-part +one):\n%s", diff)
 			}
+			if fast.SandboxID != ci.SandboxID || fast.PID != ci.PID || !reflect.DeepEqual(fast.Privileged, ci.Privileged) {
+				t.Errorf("one pass: sandbox %q pid %d privileged %v; part by part %q %d %v", fast.SandboxID, fast.PID, fast.Privileged, ci.SandboxID, ci.PID, ci.Privileged)
+			}
+			if isSet(ci.Config) {
+				cfg := &runtimeapi.ContainerConfig{}
+				if err := json.Unmarshal(ci.Config, cfg); err != nil {
+					t.Fatal(err)
+				}
+				if !proto.Equal(cfg, fast.Config) {
+					t.Errorf("CRI config: one pass %v, part by part %v", fast.Config, cfg)
+				}
+			} else if fast.Config != nil {
+				t.Errorf("CRI config %v from a document without one", fast.Config)
+			}
+			sdoc := readFile(t, filepath.Join("testdata", dir, "sandbox_info.json"))
+			sfast, err := parseSandboxInfo(map[string]string{"info": sdoc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var si sandboxInfo
+			if err := json.Unmarshal([]byte(sdoc), &si); err != nil {
+				t.Fatal(err)
+			}
+			scfg := &runtimeapi.PodSandboxConfig{}
+			if isSet(si.Config) {
+				if err := json.Unmarshal(si.Config, scfg); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				scfg = nil
+			}
+			if sfast.PID != si.PID || (scfg == nil) != (sfast.Config == nil) || !proto.Equal(scfg, sfast.Config) {
+				t.Errorf("sandbox: one pass pid %d config %v; part by part %d %v", sfast.PID, sfast.Config, si.PID, scfg)
+			}
 			var full struct {
 				RuntimeSpec specs.Spec `json:"runtimeSpec"`
 			}
@@ -214,5 +250,51 @@ func TestParseInfoOnePassMatchesPartByPart(t *testing.T) {
 				t.Errorf("spec beyond seccomp differs from a plain decoding (-plain +ours):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A sandbox's spec is decoded only for its sysctls: present or not, and
+// the sysctls, exactly as a whole decoding gives them.
+func TestParseSandboxSpecMatchesWhole(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*", "sandbox_info*.json"))
+	if len(files) < 4 {
+		t.Fatalf("%d sandbox fixtures", len(files))
+	}
+	docs := []string{`{"runtimeSpec": {}}`, `{"runtimeSpec": {"mounts": []}}`, `{"runtimeSpec": {"linux": {}}}`, `{"runtimeSpec": {"mounts": [{}]}}`, `{"runtimeSpec": {"process": null, "linux": {"sysctl": {"a": "1"}}}}`}
+	for _, f := range files {
+		docs = append(docs, readFile(t, f))
+	}
+	sysctls := 0
+	for i, doc := range docs {
+		v, err := parseSandboxInfo(map[string]string{"info": doc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var si sandboxInfo
+		if err := json.Unmarshal([]byte(doc), &si); err != nil {
+			t.Fatal(err)
+		}
+		whole, err := parseSpec(si.RuntimeSpec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (whole == nil) != (v.Spec == nil) {
+			t.Fatalf("doc %d: spec present %v, whole decoding %v", i, v.Spec != nil, whole != nil)
+		}
+		if whole == nil {
+			continue
+		}
+		if (whole.Linux == nil) != (v.Spec.Linux == nil) {
+			t.Fatalf("doc %d: linux present %v, whole decoding %v", i, v.Spec.Linux != nil, whole.Linux != nil)
+		}
+		if whole.Linux != nil {
+			if diff := cmp.Diff(whole.Linux.Sysctl, v.Spec.Linux.Sysctl); diff != "" {
+				t.Errorf("doc %d: sysctls differ (-whole +read):\n%s", i, diff)
+			}
+			sysctls += len(whole.Linux.Sysctl)
+		}
+	}
+	if sysctls == 0 {
+		t.Error("no sysctl compared")
 	}
 }

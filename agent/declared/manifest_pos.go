@@ -73,6 +73,13 @@ func newDocReader(r io.Reader) *docReader {
 	return &docReader{r: bufio.NewReaderSize(r, 64<<10)}
 }
 
+// reset makes d read r from its start, keeping its buffers.
+func (d *docReader) reset(r io.Reader) {
+	d.r.Reset(r)
+	d.line = 0
+	d.buf.Reset()
+}
+
 // next returns the next non-empty document and the line of its first
 // line; io.EOF after the last. A line longer than the reader's buffer is
 // copied into the document chunk by chunk (one-line JSON of any size).

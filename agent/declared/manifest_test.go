@@ -2,6 +2,8 @@ package declared
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -159,5 +161,23 @@ func BenchmarkLargeList(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkManifestDir loads a directory of one small manifest per pod,
+// as make bench-scan writes them (110 pods).
+func BenchmarkManifestDir(b *testing.B) {
+	dir := b.TempDir()
+	for i := range 110 {
+		body := fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p%d\n  namespace: bench\n  uid: u%d\nspec:\n  containers:\n  - name: c\n    image: busybox\n    command: [sleep, inf]\n    securityContext:\n      runAsUser: %d\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n", i, i, 1000+i)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("p%03d.yaml", i)), []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := LoadManifests(dir, nil, ""); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

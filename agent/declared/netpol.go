@@ -97,6 +97,32 @@ func networkPoliciesIn(r io.Reader) ([]*networkingv1.NetworkPolicy, error) {
 	}
 }
 
+// addPolicies records the NetworkPolicy objects of raw (a NetworkPolicy or
+// a NetworkPolicyList), or the first error among them.
+func (f *nodeFilter) addPolicies(raw []byte) {
+	if f == nil || f.policyErr != nil {
+		return
+	}
+	got, err := networkPolicyObjects(raw)
+	if err != nil {
+		f.policyErr = fmt.Errorf("%s: document %d: %w", f.file, f.doc, err)
+		return
+	}
+	f.policies = append(f.policies, got...)
+}
+
+// NetworkPolicies returns the NetworkPolicy objects of the manifests the
+// index was loaded from (documents of kind NetworkPolicy and the items of
+// a List or NetworkPolicyList, read in the same pass as the pods), as
+// NetworkPoliciesFromManifests would: an empty, non-nil list when there
+// is none, and an error when one does not decode strictly.
+func (ix *Index) NetworkPolicies() ([]*networkingv1.NetworkPolicy, error) {
+	if ix.policyErr != nil {
+		return nil, ix.policyErr
+	}
+	return append([]*networkingv1.NetworkPolicy{}, ix.policies...), nil
+}
+
 func networkPolicyObjects(raw []byte) ([]*networkingv1.NetworkPolicy, error) {
 	var tm typeMeta
 	if err := json.Unmarshal(raw, &tm); err != nil {

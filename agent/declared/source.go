@@ -2,6 +2,7 @@ package declared
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/rtaudit/rtaudit/agent/expect"
 )
@@ -26,6 +27,9 @@ type Index struct {
 	// namespaces are the labels of the namespaces the source read (nil:
 	// none read).
 	namespaces map[string]map[string]string
+	// policies are the manifests' NetworkPolicy objects (netpol.go).
+	policies  []*networkingv1.NetworkPolicy
+	policyErr error
 }
 
 // NewIndex indexes pods for lookup; name is the Source name it reports.

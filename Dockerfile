@@ -5,7 +5,8 @@
 #   docker build --build-arg VERSION=v0.1.0 -t ghcr.io/rtaudit/rtaudit:v0.1.0 .
 #   docker buildx build --platform linux/amd64,linux/arm64 ...   (cross-compiled, no emulation)
 
-ARG GO_VERSION=1.26
+# Go 1.27.3: the Makefile's GO_TOOLCHAIN (standard-library fixes; README).
+ARG GO_VERSION=1.27.3
 
 FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build
 WORKDIR /src

@@ -31,7 +31,7 @@ helm: $(HELM)
 
 $(HELM):
 	mkdir -p $(HELM_CACHE)
-	cd / && GOBIN=$(HELM_CACHE) CGO_ENABLED=0 GOFLAGS= GOWORK=off $(GO) install -trimpath \
+	cd / && GOBIN=$(HELM_CACHE) CGO_ENABLED=0 GOFLAGS= GOWORK=off go install -trimpath \
 		-ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION)" \
 		helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
 

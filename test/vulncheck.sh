@@ -5,7 +5,7 @@
 # findings against test/vulncheck/accepted.txt.
 #
 # Cached once per machine, by version, in $RTAUDIT_CACHE (/var/cache/rtaudit):
-#   govulncheck-<v>/govulncheck   go install golang.org/x/vuln/cmd/govulncheck
+#   govulncheck-<v>-<go>/govulncheck  go install golang.org/x/vuln/cmd/govulncheck
 #   vulndb-<v>/                   the v1 layout govulncheck -db file:// reads
 #                                 (index/{db,modules,vulns}.json, ID/GO-*.json),
 #                                 written by the module's own cmd/indexdb from
@@ -22,7 +22,10 @@ export GOFLAGS=-buildvcs=false GOWORK=off
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-bin="$cache/govulncheck-$govulncheck_version/govulncheck"
+# govulncheck reads the standard library of the Go it runs with: build it
+# with that Go (make vulncheck sets GOTOOLCHAIN), cached per Go version.
+go_version=$(cd / && go env GOVERSION)
+bin="$cache/govulncheck-$govulncheck_version-$go_version/govulncheck"
 if [ ! -x "$bin" ]; then
 	(cd / && GOBIN="$(dirname "$bin")" go install "golang.org/x/vuln/cmd/govulncheck@$govulncheck_version") >&2
 fi

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os/signal"
 	"syscall"
+
+	"github.com/rtaudit/rtaudit/agent/internal/cmdline"
 )
 
 // Exit codes: a contract for scripts.
@@ -24,9 +26,9 @@ type Streams struct {
 }
 
 // usageError marks an error the user made in the command line.
-type usageError struct{ error }
+type usageError = cmdline.UsageError
 
-func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+var usagef = cmdline.Usagef
 
 type command struct {
 	name, summary string
@@ -108,18 +110,9 @@ func runOptions(name string, fresh func() options) func(context.Context, []strin
 
 // parse parses flags and turns flag errors into one-line usage errors.
 func parse(fs *flag.FlagSet, args []string, s Streams) error {
-	fs.SetOutput(io.Discard) // errors are reported in one line by Main
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(s.Err)
-			fmt.Fprintf(s.Err, "Usage: rtaudit %s [flags]\n", fs.Name())
-			fs.PrintDefaults()
-			return err
-		}
-		return usageError{err}
+	rest, err := parseInterspersed(fs, args, s, "")
+	if err == nil && len(rest) > 0 {
+		return usagef("unexpected argument %q", rest[0])
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	return nil
+	return err
 }

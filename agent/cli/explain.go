@@ -5,12 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/rtaudit/rtaudit/agent/internal/cmdline"
 	"github.com/rtaudit/rtaudit/agent/report"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/agent/waiver"
@@ -85,26 +85,13 @@ func runExplain(ctx context.Context, args []string, s Streams) (int, error) {
 }
 
 // parseInterspersed parses flags before and after positional arguments
-// (flag stops at the first one) and returns the positional ones.
+// and returns the positional ones; -h prints the usage to s.Err.
 func parseInterspersed(fs *flag.FlagSet, args []string, s Streams, argsUsage string) ([]string, error) {
-	fs.SetOutput(io.Discard) // errors are reported in one line by Main
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(s.Err)
-				fmt.Fprintf(s.Err, "Usage: rtaudit %s [flags] %s\n", fs.Name(), argsUsage)
-				fs.PrintDefaults()
-				return nil, err
-			}
-			return nil, usageError{err}
-		}
-		if fs.NArg() == 0 {
-			return rest, nil
-		}
-		rest = append(rest, fs.Arg(0))
-		args = fs.Args()[1:]
+	rest, err := cmdline.Parse(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		cmdline.PrintUsage(s.Err, strings.TrimSpace("rtaudit "+fs.Name()+" [flags] "+argsUsage), fs)
 	}
+	return rest, err
 }
 
 func (o *explainOptions) Run(ctx context.Context, s Streams) (int, error) {

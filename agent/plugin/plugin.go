@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/rtaudit/rtaudit/agent/internal/cmdline"
 	"github.com/rtaudit/rtaudit/agent/internal/completion"
 )
 
@@ -32,9 +33,7 @@ type Streams struct {
 	Out, Err io.Writer
 }
 
-type usageError struct{ error }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+var usagef = cmdline.Usagef
 
 // errInterrupted ends a run cut short by a signal.
 var errInterrupted = errors.New("interrupted")
@@ -116,11 +115,9 @@ func runCommand(ctx context.Context, c command, args []string, s Streams) (int, 
 	o := c.fresh()
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	o.AddFlags(fs)
-	rest, err := parseInterspersed(fs, args)
+	rest, err := cmdline.Parse(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(s.Err)
-		fmt.Fprintf(s.Err, "Usage: kubectl rtaudit %s [flags] %s\n", c.name, c.args)
-		fs.PrintDefaults()
+		cmdline.PrintUsage(s.Err, "kubectl rtaudit "+c.name+" [flags] "+c.args, fs)
 		return ExitClean, err
 	}
 	if err != nil {
@@ -136,26 +133,6 @@ func runCommand(ctx context.Context, c command, args []string, s Streams) (int, 
 		co.cmds = completionCommands()
 	}
 	return o.Run(ctx, s)
-}
-
-// parseInterspersed parses flags before and after positional arguments,
-// as kubectl does, and returns the positional ones.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError{err}
-		}
-		if fs.NArg() == 0 {
-			return rest, nil
-		}
-		rest = append(rest, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 // kubeFlags are kubectl's habits: --kubeconfig, --context and

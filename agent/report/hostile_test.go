@@ -133,7 +133,9 @@ func TestJSONHostileStringsStayValid(t *testing.T) {
 	if got.Containers[0].Pod != "pod"+want || got.Errors[0].Error != "read "+want || got.Notes[0] != "note "+want {
 		t.Errorf("strings did not survive: %+v", got)
 	}
-	for _, esc := range []string{`\u001b[31m`, `\n`, `\u009b`, `\u202e`, `\ufffd`, `\u007f`} {
+	// The invalid byte is U+FFFD, escaped or not (Go 1.27's encoder writes
+	// the character itself): inert either way, and checked above.
+	for _, esc := range []string{`\u001b[31m`, `\n`, `\u009b`, `\u202e`, `\u007f`} {
 		if !strings.Contains(b.String(), esc) {
 			t.Errorf("JSON lacks the escape %s:\n%s", esc, b.String())
 		}

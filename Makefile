@@ -11,7 +11,7 @@ BIN     ?= bin/rtaudit
 LAB_DIR ?= /var/tmp/rtaudit-lab
 PKGS    := ./...
 
-.PHONY: all build test test-containerd-v2 test-crio test-containerd-1.7 e2e e2e-kind staticcheck bench-agent unit vet fmt-check setup demo demo-down bench clean
+.PHONY: all build test test-containerd-v2 test-crio test-crio-kubelet test-containerd-1.7 e2e e2e-kind staticcheck bench-agent unit vet fmt-check setup demo demo-down bench clean
 
 include test/harness.mk
 include test/cluster.mk
@@ -37,6 +37,7 @@ test: setup cluster-setup fmt-check vet staticcheck vulncheck fuzz-smoke cluster
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) test-containerd-v2
 	$(MAKE) test-crio
+	$(MAKE) test-crio-kubelet
 	$(MAKE) test-containerd-1.7
 
 ## test-containerd-v2: the integration tests again on containerd v2 and runc
@@ -68,6 +69,16 @@ test-crio:
 		RTAUDIT_CRIO=$$bin RTAUDIT_CRIO_RUNTIME=$$rt RTAUDIT_REQUIRE_CRIO=1 \
 		$(GO) test -race -count=1 -timeout 15m ./test/crio/ || exit 1; \
 	done
+
+## test-crio-kubelet: the real kubelet v1.37.2 on CRI-O (test/cluster with
+## RTAUDIT_CLUSTER_RUNTIME=crio, CRI-O's default runtime crun): the
+## cluster's smoke tests and the ground-truth tier (test/groundtruth).
+## Cached builds only (test/crio.sh, make cluster-build).
+test-crio-kubelet: cluster-setup cluster-build kube-router
+	bin=$$(bash test/crio.sh) && \
+	RTAUDIT_CLUSTER_RUNTIME=crio RTAUDIT_CRIO=$$bin RTAUDIT_CRIO_RUNTIME=crun \
+	RTAUDIT_REQUIRE_CLUSTER=1 RTAUDIT_K8S_CACHE=$(CLUSTER_CACHE) \
+	$(GO) test -race -count=1 -timeout 20m ./test/cluster/ ./test/groundtruth/
 
 ## test-containerd-1.7: discovery smoke test on containerd v1.7.35 (built
 ## once from the Go module proxy by test/containerd-1.7.sh, cached in

@@ -45,6 +45,10 @@ const (
 
 // Sockets are the CRI socket each kustomize overlay mounts; the base is
 // containerd's.
+// stateRoots are the runc-state roots the overlays mount: the runc shim's
+// for containerd and k3s, crun's for CRI-O.
+var stateRoots = map[string]string{"containerd": "/run/containerd/runc", "crio": "/run/crun", "k3s": "/run/containerd/runc"}
+
 var sockets = map[string]string{
 	"containerd": "/run/containerd/containerd.sock",
 	"crio":       "/var/run/crio/crio.sock",
@@ -286,7 +290,7 @@ func checkDaemonSet(t *testing.T, ds *appsv1.DaemonSet, serviceAccount, socket s
 		}
 	}
 	checkVolumes(t, pod.Volumes, socket)
-	checkAgent(t, agent)
+	checkAgent(t, agent, stateRootOf(pod))
 	checkFilter(t, filter, socket)
 }
 
@@ -309,8 +313,8 @@ func leastContext(add ...corev1.Capability) *corev1.SecurityContext {
 // the filter's socket; the API token projected for the agent.
 func checkVolumes(t *testing.T, vols []corev1.Volume, socket string) {
 	t.Helper()
-	if len(vols) != 3 {
-		t.Fatalf("%d volumes, want cri-socket, cri-filter, kube-api-access", len(vols))
+	if len(vols) != 3 && len(vols) != 4 {
+		t.Fatalf("%d volumes, want cri-socket, cri-filter, kube-api-access and runc-state (optional)", len(vols))
 	}
 	wantSocket := corev1.Volume{Name: "cri-socket", VolumeSource: corev1.VolumeSource{
 		HostPath: &corev1.HostPathVolumeSource{Path: socket, Type: ptr(corev1.HostPathSocket)},
@@ -324,16 +328,34 @@ func checkVolumes(t *testing.T, vols []corev1.Volume, socket string) {
 	if v := vols[2]; v.Name != "kube-api-access" || v.Projected == nil || len(v.Projected.Sources) != 3 || v.Projected.Sources[0].ServiceAccountToken == nil {
 		t.Errorf("volume 2 %+v, want the projected service-account token", v)
 	}
+	if len(vols) == 4 {
+		// Never created on the host: type Directory, an absolute path.
+		v := vols[3]
+		if v.Name != "runc-state" || v.HostPath == nil || v.HostPath.Type == nil || *v.HostPath.Type != corev1.HostPathDirectory || !strings.HasPrefix(v.HostPath.Path, "/") {
+			t.Errorf("volume 3 %+v, want the runc-state host directory (type Directory)", v)
+		}
+	}
 	for _, v := range vols {
-		if v.HostPath != nil && v.Name != "cri-socket" {
+		if v.HostPath != nil && v.Name != "cri-socket" && v.Name != "runc-state" {
 			t.Errorf("volume %s is a host path", v.Name)
 		}
 	}
 }
 
+// stateRootOf is the host path of the runc-state volume, "" without one.
+func stateRootOf(pod corev1.PodSpec) string {
+	for _, v := range pod.Volumes {
+		if v.Name == "runc-state" && v.HostPath != nil {
+			return v.HostPath.Path
+		}
+	}
+	return ""
+}
+
 // checkAgent: CAP_SYS_PTRACE alone, no runtime socket, the API token, the
-// filter's socket, metrics and probes.
-func checkAgent(t *testing.T, c corev1.Container) {
+// filter's socket, the runc state root read-only at its host path (when
+// mounted), metrics and probes.
+func checkAgent(t *testing.T, c corev1.Container, stateRoot string) {
 	t.Helper()
 	if diff := cmp.Diff(leastContext("SYS_PTRACE"), c.SecurityContext); diff != "" {
 		t.Errorf("agent securityContext (-want +got):\n%s", diff)
@@ -341,6 +363,9 @@ func checkAgent(t *testing.T, c corev1.Container) {
 	wantMounts := []corev1.VolumeMount{
 		{Name: "cri-filter", MountPath: "/run/rtaudit"},
 		{Name: "kube-api-access", MountPath: "/var/run/secrets/kubernetes.io/serviceaccount", ReadOnly: true},
+	}
+	if stateRoot != "" {
+		wantMounts = append(wantMounts, corev1.VolumeMount{Name: "runc-state", MountPath: stateRoot, ReadOnly: true})
 	}
 	if diff := cmp.Diff(wantMounts, c.VolumeMounts); diff != "" {
 		t.Errorf("agent volumeMounts (-want +got):\n%s", diff)
@@ -614,11 +639,11 @@ func TestKustomize(t *testing.T) {
 	dir := kustomizeTree(t)
 	_, missing := listedCRDs(t)
 	wantCRDs := len(crdFiles) - len(missing)
-	cases := []struct{ path, socket string }{
-		{".", sockets["containerd"]},
-		{"overlays/containerd", sockets["containerd"]},
-		{"overlays/crio", sockets["crio"]},
-		{"overlays/k3s", sockets["k3s"]},
+	cases := []struct{ path, socket, stateRoot string }{
+		{".", sockets["containerd"], stateRoots["containerd"]},
+		{"overlays/containerd", sockets["containerd"], stateRoots["containerd"]},
+		{"overlays/crio", sockets["crio"], stateRoots["crio"]},
+		{"overlays/k3s", sockets["k3s"], stateRoots["k3s"]},
 	}
 	var base *appsv1.DaemonSet
 	for _, tc := range cases {
@@ -632,11 +657,15 @@ func TestKustomize(t *testing.T) {
 			if n := crdCount(objs); n != wantCRDs {
 				t.Errorf("%d CRDs rendered, want %d", n, wantCRDs)
 			}
+			if got := stateRootOf(m.DaemonSet.Spec.Template.Spec); got != tc.stateRoot {
+				t.Errorf("runc-state %q, want %q", got, tc.stateRoot)
+			}
 			if tc.path == "." {
 				base = m.DaemonSet
 				return
 			}
-			// An overlay changes the socket and nothing else.
+			// An overlay changes the socket and the runc state root, nothing
+			// else.
 			if base == nil {
 				t.Fatal("the base did not render")
 			}
@@ -644,8 +673,10 @@ func TestKustomize(t *testing.T) {
 			want.Spec.Template.Spec.Volumes[0].HostPath.Path = tc.socket
 			want.Spec.Template.Spec.Containers[1].VolumeMounts[0].MountPath = "/host" + tc.socket
 			want.Spec.Template.Spec.Containers[1].Env[0].Value = tc.socket
+			want.Spec.Template.Spec.Volumes[3].HostPath.Path = tc.stateRoot
+			want.Spec.Template.Spec.Containers[0].VolumeMounts[2].MountPath = tc.stateRoot
 			if diff := cmp.Diff(want, m.DaemonSet); diff != "" {
-				t.Errorf("the overlay changes more than the socket (-base with the socket +overlay):\n%s", diff)
+				t.Errorf("the overlay changes more than the socket and state root (-base with them +overlay):\n%s", diff)
 			}
 		})
 	}
@@ -717,6 +748,22 @@ func TestHelm(t *testing.T) {
 			check(t, parse(t, out), socket)
 		})
 	}
+
+	t.Run("state root", func(t *testing.T) {
+		for _, root := range []string{"/run/crun", ""} {
+			out, err := helmTemplate(t, h, "--set", "runtime.stateRoot="+root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := check(t, parse(t, out), sockets["containerd"])
+			if got := stateRootOf(m.DaemonSet.Spec.Template.Spec); got != root {
+				t.Errorf("runtime.stateRoot=%q: runc-state %q", root, got)
+			}
+		}
+		if _, err := helmTemplate(t, h, "--set", "runtime.stateRoot=run/runc"); err == nil || !strings.Contains(err.Error(), "must be an absolute host path") {
+			t.Errorf("a relative runtime.stateRoot: %v, want refused", err)
+		}
+	})
 
 	t.Run("settings", func(t *testing.T) {
 		out, err := helmTemplate(t, h, "--set", "serviceMonitor.enabled=true", "--set", "crds.install=false",

@@ -43,6 +43,9 @@ func TestUsageErrorsAreOneLineWithExit2(t *testing.T) {
 		{[]string{"scan", "--runtime-endpoint", "tcp://127.0.0.1:1"}, "only unix sockets"},
 		{[]string{"scan", "--proc-root", "/", "--runtime-endpoint", "unix:///nonexistent/cri.sock"}, "/ is not a proc filesystem"},
 		{[]string{"version", "x"}, `unexpected argument "x"`},
+		{[]string{"scan", "--runtime-root", "run/runc"}, `"run/runc" is not an absolute path`},
+		{[]string{"explain", "--runtime-root", "/run/[runc", "default/p"}, `"/run/[runc": syntax error in pattern`},
+		{[]string{"agent", "--runtime-root", ""}, `"" is not an absolute path`},
 	} {
 		code, _, errOut := run(tc.args...)
 		if code != ExitError {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"flag"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ type nodeOptions struct {
 	node                         string
 	defaultCaps                  string
 	seccompDefault               bool
+	runtimeRoots                 []string
 }
 
 func (o *nodeOptions) AddFlags(fs *flag.FlagSet) {
@@ -31,6 +34,19 @@ func (o *nodeOptions) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.node, "node-name", "", "this node's name in the cluster (default: $NODE_NAME, else the host name)")
 	fs.StringVar(&o.defaultCaps, "default-capabilities", "", "comma-separated capability set the runtime grants by default, for a deliberately customised runtime (default: the runtime's documented set)")
 	fs.BoolVar(&o.seccompDefault, "seccomp-default", false, "the kubelet runs with seccompDefault: true (unset seccomp means RuntimeDefault)")
+	fs.Func("runtime-root", "a runc or crun state root (a glob; repeatable) whose state files name the containers hidden from the CRI; replaces the defaults "+strings.Join(scan.DefaultRuntimeRoots, ", ")+" (CRI-O's own roots are found anyway)", o.addRuntimeRoot)
+}
+
+// addRuntimeRoot takes one --runtime-root: an absolute path or glob.
+func (o *nodeOptions) addRuntimeRoot(v string) error {
+	if !filepath.IsAbs(v) {
+		return fmt.Errorf("%q is not an absolute path", v)
+	}
+	if _, err := filepath.Match(v, ""); err != nil {
+		return fmt.Errorf("%q: %v", v, err)
+	}
+	o.runtimeRoots = append(o.runtimeRoots, v)
+	return nil
 }
 
 func (o *nodeOptions) Validate() error {
@@ -47,6 +63,7 @@ func (o *nodeOptions) scanOptions() scan.Options {
 	if o.defaultCaps != "" {
 		so.Capabilities = strings.Split(o.defaultCaps, ",")
 	}
+	so.RuntimeRoots = o.runtimeRoots // nil: the defaults
 	return so
 }
 

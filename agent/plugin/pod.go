@@ -129,15 +129,15 @@ func Pod(o PodOptions) (*corev1.Pod, error) {
 }
 
 // setSocket points cri-filter at the runtime socket path on the node, in
-// the three places the overlays change: the hostPath volume, its mount and
-// the CRI_SOCKET variable.
+// the three places the overlays change: the cri-socket hostPath volume, its
+// mount and the CRI_SOCKET variable.
 func setSocket(spec *corev1.PodSpec, filter *corev1.Container, socket string) error {
 	if !strings.HasPrefix(socket, "/") {
 		return fmt.Errorf("--cri-socket %q: want an absolute path on the node", socket)
 	}
 	var vol string
 	for i := range spec.Volumes {
-		if hp := spec.Volumes[i].HostPath; hp != nil {
+		if hp := spec.Volumes[i].HostPath; hp != nil && spec.Volumes[i].Name == "cri-socket" {
 			hp.Path, vol = socket, spec.Volumes[i].Name
 		}
 	}
@@ -154,5 +154,15 @@ func setSocket(spec *corev1.PodSpec, filter *corev1.Container, socket string) er
 	if vol == "" {
 		return fmt.Errorf("the embedded DaemonSet mounts no runtime socket")
 	}
+	// Another runtime's node may lack the template's runc state root, and
+	// its type Directory would keep the pod from starting: the pod goes
+	// without it (hidden groups are then named by shim or conmon only).
+	spec.Volumes = slices.DeleteFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == stateVolume })
+	for i := range spec.Containers {
+		spec.Containers[i].VolumeMounts = slices.DeleteFunc(spec.Containers[i].VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == stateVolume })
+	}
 	return nil
 }
+
+// stateVolume is the DaemonSet's read-only mount of the runc state root.
+const stateVolume = "runc-state"

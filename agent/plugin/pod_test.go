@@ -113,6 +113,12 @@ func TestPodOptions(t *testing.T) {
 	if !slices.Equal(hostPaths, []string{"/var/run/crio/crio.sock"}) || f.VolumeMounts[0].MountPath != "/host/var/run/crio/crio.sock" || f.Env[0].Value != "/var/run/crio/crio.sock" {
 		t.Errorf("socket: volumes %v, mount %v, env %v", hostPaths, f.VolumeMounts, f.Env)
 	}
+	if mounts := p.Spec.Containers[0].VolumeMounts; slices.ContainsFunc(mounts, func(m corev1.VolumeMount) bool { return m.Name == stateVolume }) {
+		t.Errorf("agent mounts %v: the runc state root stays with another runtime's socket", mounts)
+	}
+	if !slices.ContainsFunc(base.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == stateVolume }) {
+		t.Errorf("base volumes %v lack the DaemonSet's runc state root", base.Spec.Volumes)
+	}
 	if !p.Spec.HostNetwork || base.Spec.HostNetwork {
 		t.Errorf("hostNetwork %v (base %v)", p.Spec.HostNetwork, base.Spec.HostNetwork)
 	}

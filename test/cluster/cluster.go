@@ -28,10 +28,17 @@ type Options struct {
 	// ImageCacheDir holds the harness's OCI archives; default
 	// harness.DefaultCacheDir().
 	ImageCacheDir string
+	// Runtime is the kubelet's container runtime: "containerd" (default)
+	// or "crio"; empty means $RTAUDIT_CLUSTER_RUNTIME (runtime.go).
+	Runtime string
 	// Containerd and Runc pick the runtime binaries of the private
-	// containerd (harness defaults: containerd and runc on PATH).
+	// containerd (harness defaults: containerd and runc on PATH); Runc is
+	// also CRI-O's runc handler.
 	Containerd string
 	Runc       string
+	// CRIO is the crio binary (harness default: $RTAUDIT_CRIO, else crio
+	// on PATH).
+	CRIO string
 	// Etcd is the etcd binary; default "etcd" on PATH (Debian etcd-server).
 	Etcd string
 	// NodeName defaults to "rtaudit-node".
@@ -67,7 +74,9 @@ type record struct {
 	Etcd       proc
 	APIServer  proc
 	Kubelet    proc
-	Containerd string // the harness instance directory
+	Containerd string // the harness instance directory (containerd)
+	Runtime    string // "containerd" (also when empty: older records) or "crio"
+	RuntimeDir string // the harness instance directory (CRI-O)
 	Secrets    secrets
 }
 
@@ -75,7 +84,8 @@ type record struct {
 type Cluster struct {
 	lay    layout
 	rec    record
-	cd     *harness.Containerd
+	cd     *harness.Containerd // nil unless the runtime is containerd
+	rt     harness.Runtime
 	bins   Binaries
 	client kubernetes.Interface
 
@@ -116,7 +126,7 @@ func (o *Options) complete() error {
 	if o.Timeout == 0 {
 		o.Timeout = 3 * time.Minute
 	}
-	return nil
+	return completeRuntime(o)
 }
 
 // Available reports why a cluster cannot start here, or nil. Missing
@@ -125,7 +135,7 @@ func Available() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("cluster: needs root (euid %d)", os.Geteuid())
 	}
-	if err := harness.Available(); err != nil {
+	if err := runtimeAvailable(Options{}); err != nil {
 		return err
 	}
 	if _, err := exec.LookPath("etcd"); err != nil {
@@ -211,18 +221,11 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err := saveSysctls(); err != nil {
 		return err
 	}
-	cd, err := harness.StartContainerd(ctx, harness.Options{
-		Dir: c.lay.containerd(), Binary: o.Containerd, Runc: o.Runc, Detach: o.Detach,
-	})
-	if err != nil {
+	err := c.startRuntime(ctx)
+	if err := errors.Join(err, c.save()); err != nil {
 		return err
 	}
-	c.cd = cd
-	c.rec.Containerd = cd.Dir()
-	if err := cd.PrepareImages(ctx, o.ImageCacheDir); err != nil {
-		return err
-	}
-	c.rec.Interface, c.rec.NodeIP = nodeAddress(cd.Options().Bridge, o.Dir)
+	c.rec.Interface, c.rec.NodeIP = nodeAddress(c.rt.Bridge(), o.Dir)
 	if err := c.save(); err != nil {
 		return err
 	}
@@ -300,7 +303,7 @@ func (c *Cluster) startAPIServer(ctx context.Context) error {
 }
 
 func (c *Cluster) startKubelet() error {
-	if err := writeFile(c.lay.kubeletConfig(), kubeletConfig(c.lay, c.cd.Endpoint(), c.rec.KubeletPP, c.rec.Options.SeccompDefault), 0o644); err != nil {
+	if err := writeFile(c.lay.kubeletConfig(), kubeletConfig(c.lay, c.rt.Endpoint(), c.rec.KubeletPP, c.rec.Options.SeccompDefault), 0o644); err != nil {
 		return err
 	}
 	p, err := startProc(c.lay.dir, "kubelet", c.rec.Options.Detach, c.lay.kubeletConfig(), c.bins.Kubelet,
@@ -342,11 +345,7 @@ func Attach(dir string) (*Cluster, error) {
 		return nil, fmt.Errorf("cluster: %s: %w", lay.record(), err)
 	}
 	c.bins = binariesIn(c.rec.Options.CacheDir)
-	if c.rec.Containerd != "" {
-		if cd, err := harness.Attach(c.rec.Containerd); err == nil {
-			c.cd = cd
-		}
-	}
+	c.attachRuntime()
 	if _, err := os.Stat(lay.kubeconfig()); err == nil {
 		if client, err := newClient(lay.kubeconfig()); err == nil {
 			c.client = client
@@ -358,7 +357,7 @@ func Attach(dir string) (*Cluster, error) {
 // Running tells whether every daemon of the cluster is alive.
 func (c *Cluster) Running() bool {
 	return c.rec.Etcd.alive() && c.rec.APIServer.alive() && c.rec.Kubelet.alive() &&
-		c.cd != nil && c.cd.PID() > 0 && processRunning(c.cd.PID())
+		c.rt != nil && c.rt.PID() > 0 && processRunning(c.rt.PID())
 }
 
 func processRunning(pid int) bool {
@@ -375,17 +374,18 @@ func (c *Cluster) Kubeconfig() string { return c.lay.kubeconfig() }
 // Client is an admin clientset.
 func (c *Cluster) Client() kubernetes.Interface { return c.client }
 
-// Endpoint is the CRI endpoint of the cluster's own containerd.
+// Endpoint is the CRI endpoint of the cluster's own runtime.
 func (c *Cluster) Endpoint() string {
-	if c.cd == nil {
+	if c.rt == nil {
 		return ""
 	}
-	return c.cd.Endpoint()
+	return c.rt.Endpoint()
 }
 
 // Containerd is the harness handle on the cluster's containerd (CRI
-// clients, containerd client). Never launch pods on it with the harness
-// launcher: the kubelet removes sandboxes it did not create.
+// clients, containerd client), nil when the runtime is CRI-O (Runtime).
+// Never launch pods on it with the harness launcher: the kubelet removes
+// sandboxes it did not create.
 func (c *Cluster) Containerd() *harness.Containerd { return c.cd }
 
 // NodeName is the name of the single node.

@@ -37,7 +37,7 @@ func sleeper(name string) *corev1.Pod {
 }
 
 // TestPodRunsThroughKubelet runs a pod through the API and finds the
-// kubelet's container through CRI on the cluster's own containerd.
+// kubelet's container through CRI on the cluster's own runtime.
 func TestPodRunsThroughKubelet(t *testing.T) {
 	c := cluster.Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -54,7 +54,7 @@ func TestPodRunsThroughKubelet(t *testing.T) {
 		t.Errorf("pod on node %q, want %q", pod.Spec.NodeName, c.NodeName())
 	}
 
-	rt, err := c.Containerd().RuntimeService()
+	rt, err := c.Runtime().RuntimeService()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +80,11 @@ func TestPodRunsThroughKubelet(t *testing.T) {
 			t.Errorf("label %s = %q, want %q", k, got, want)
 		}
 	}
-	if want := strings.TrimPrefix(pod.Status.ContainerStatuses[0].ContainerID, "containerd://"); ctr.Id != want {
-		t.Errorf("CRI container %s, API reports %s", ctr.Id, want)
+	// The kubelet prefixes the ID with the runtime's name: containerd://,
+	// cri-o://.
+	prefix := map[string]string{harness.RuntimeContainerd: "containerd://", harness.RuntimeCRIO: "cri-o://"}[c.RuntimeName()]
+	if got, want := pod.Status.ContainerStatuses[0].ContainerID, prefix+ctr.Id; got != want {
+		t.Errorf("API reports container %s, want %s", got, want)
 	}
 
 	st, err := rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: ctr.Id, Verbose: true})
@@ -91,13 +94,24 @@ func TestPodRunsThroughKubelet(t *testing.T) {
 	var info struct {
 		Pid    int                         `json:"pid"`
 		Config *runtimeapi.ContainerConfig `json:"config"`
-		Spec   map[string]json.RawMessage  `json:"runtimeSpec"`
+		Spec   struct {
+			Process struct {
+				Args []string `json:"args"`
+			} `json:"process"`
+		} `json:"runtimeSpec"`
 	}
 	if err := json.Unmarshal([]byte(st.Info["info"]), &info); err != nil {
 		t.Fatalf("verbose info: %v", err)
 	}
-	if info.Config == nil || strings.Join(info.Config.Command, " ") != "sleep 3600" {
+	if got := strings.Join(info.Spec.Process.Args, " "); got != "sleep 3600" {
+		t.Errorf("OCI spec runs %q, want sleep 3600", got)
+	}
+	// containerd's verbose status holds the CRI config the kubelet sent;
+	// CRI-O's holds none (its info has no "config").
+	if c.RuntimeName() == harness.RuntimeContainerd && (info.Config == nil || strings.Join(info.Config.Command, " ") != "sleep 3600") {
 		t.Errorf("CRI config the kubelet sent: %+v, want command sleep 3600", info.Config)
+	} else if c.RuntimeName() == harness.RuntimeCRIO && info.Config != nil {
+		t.Errorf("CRI-O's verbose status has a CRI config %+v: FACTS.md says it has none", info.Config)
 	}
 	cmdline, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(info.Pid), "cmdline"))
 	if err != nil {

@@ -1,7 +1,8 @@
 // Package cluster runs a real single-node Kubernetes for tests: etcd,
 // kube-apiserver and kubelet v1.37.2 (built from the Go module proxy and
-// cached outside the repository) on a private containerd started through
-// test/harness. The real kubelet is the ground truth for what reaches CRI,
+// cached outside the repository) on a private containerd, or a private
+// CRI-O (Options.Runtime, RTAUDIT_CLUSTER_RUNTIME=crio), started through
+// test/harness's Runtime interface. The real kubelet is the ground truth for what reaches CRI,
 // so the auditor is never tested only against the harness's own launcher.
 //
 // It provides Build (build and cache the binaries), Start/Stop (bring the

@@ -56,7 +56,7 @@ func (c *Cluster) WaitEphemeral(ctx context.Context, namespace, name, container 
 				}
 				switch {
 				case st.State.Running != nil && st.ContainerID != "":
-					return pod, strings.TrimPrefix(st.ContainerID, "containerd://"), nil
+					return pod, RuntimeID(st.ContainerID), nil
 				case st.State.Terminated != nil:
 					return pod, "", fmt.Errorf("cluster: ephemeral container %s/%s/%s terminated: %s (exit %d) %s", namespace, name, container,
 						st.State.Terminated.Reason, st.State.Terminated.ExitCode, st.State.Terminated.Message)

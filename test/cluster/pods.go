@@ -111,3 +111,13 @@ func (c *Cluster) DeletePod(ctx context.Context, namespace, name string) error {
 		}
 	}
 }
+
+// RuntimeID is the CRI container ID of a container status's ContainerID,
+// which the kubelet prefixes with the runtime's name ("containerd://",
+// "cri-o://").
+func RuntimeID(containerID string) string {
+	if _, id, ok := strings.Cut(containerID, "://"); ok {
+		return id
+	}
+	return containerID
+}

@@ -9,13 +9,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rtaudit/rtaudit/test/harness"
 	"github.com/rtaudit/rtaudit/test/internal/cleanup"
 )
 
 // Stop tears the cluster down: the kubelet first (so it recreates nothing),
-// then the private containerd through the harness (every pod, shim, mount,
-// the CNI bridge), the apiserver and etcd, the kubelet's mounts, the node
+// then the private runtime through the harness (every pod, shim or conmon,
+// mount, the CNI bridge), the apiserver and etcd, the kubelet's mounts, the node
 // interface, the kubelet's links in /var/log/containers, and — once no
 // other kubelet runs — the host sysctls the kubelet changed. It removes Dir
 // unless KeepDir. Idempotent; safe from t.Cleanup and a signal handler.
@@ -27,13 +26,9 @@ func (c *Cluster) Stop() error {
 func (c *Cluster) stop() error {
 	var errs []error
 	stopProcs(10*time.Second, c.rec.Kubelet)
-	if c.cd == nil && c.rec.Containerd != "" {
-		if cd, err := harness.Attach(c.rec.Containerd); err == nil {
-			c.cd = cd
-		}
-	}
-	if c.cd != nil {
-		if err := c.cd.Stop(); err != nil {
+	c.attachRuntime()
+	if c.rt != nil {
+		if err := c.rt.Stop(); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -45,6 +40,7 @@ func (c *Cluster) stop() error {
 	cleanup.DeleteLink(c.rec.Interface)
 	removeLogLinks(c.lay.podLogs())
 	removeEmptyCgroup("k8s.io")
+	removeEmptyCgroup("crio") // CRI-O's cgroupfs parent when the kubelet sends none
 	if otherKubelets(0) == 0 {
 		if err := restoreSysctls(); err != nil {
 			errs = append(errs, err)
@@ -83,8 +79,9 @@ func removeLogLinks(podLogs string) {
 
 // removeEmptyCgroup removes /<name> from every cgroup hierarchy if it is
 // empty. With cgroupsPerQOS=false the kubelet sends no cgroup parent and
-// containerd puts containers under /k8s.io/<id>; the per-container
-// directories go with the containers, the parent stays behind.
+// containerd puts containers under /k8s.io/<id> (CRI-O under /crio); the
+// per-container directories go with the containers, the parent stays
+// behind.
 func removeEmptyCgroup(name string) {
 	for _, dir := range cleanup.CgroupDirs(name) {
 		_ = syscall.Rmdir(dir) // fails while in use: fine

@@ -72,12 +72,16 @@ func RunMain(m *testing.M) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	starting := make(chan struct{})
 	go func() {
-		if _, ok := <-sigs; ok {
+		select {
+		case <-sigs:
 			cancel() // abort a start-up in progress
+		case <-starting: // started or failed: the signal is the handler's below
 		}
 	}()
 	c, err := Start(ctx, Options{Dir: dir})
+	close(starting)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		_ = os.RemoveAll(dir)

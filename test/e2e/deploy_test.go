@@ -78,7 +78,8 @@ type agent struct {
 // deploy applies deploy/ with kubectl (CRDs, namespace, RBAC, DaemonSet,
 // Service) and runs the agent's pod from the DaemonSet's template, as the
 // DaemonSet controller would, with only what this test cluster needs
-// changed: the image imported above, the private containerd's socket, a
+// changed: the image imported above, the private containerd's socket and
+// runc state root, a
 // short resync, and the API server's loopback address (no kube-proxy here,
 // so the pod shares the node's network to reach it).
 func deploy(t *testing.T, c *cluster.Cluster, resync time.Duration) *agent {
@@ -153,8 +154,11 @@ func deployFrom(t *testing.T, c *cluster.Cluster, resync time.Duration, dir stri
 		}
 	}
 	for i := range pod.Spec.Volumes {
-		if pod.Spec.Volumes[i].Name == "cri-socket" {
+		switch pod.Spec.Volumes[i].Name {
+		case "cri-socket":
 			pod.Spec.Volumes[i].HostPath.Path = socket
+		case "runc-state": // the private containerd's runc root, at the path the agent reads
+			pod.Spec.Volumes[i].HostPath.Path = c.Containerd().RuncRoot()
 		}
 	}
 	ctr := &pod.Spec.Containers[0]

@@ -3,6 +3,7 @@ package groundtruth
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -14,10 +15,10 @@ import (
 	"github.com/rtaudit/rtaudit/test/matrix"
 )
 
-// launcherMatrix launches every matrix pod with the harness's launcher on
-// lab (a lab of its own, never the cluster's containerd) and returns the
+// launcherMatrix launches every matrix pod with the harness's launcher l
+// (on a lab of its own, never the cluster's runtime) and returns the
 // kernel state of each "main" process.
-func launcherMatrix(t *testing.T, lab *harness.Lab, host map[string]string) (map[string]kernel, map[string]error) {
+func launcherMatrix(t *testing.T, l *harness.Launcher, host map[string]string) (map[string]kernel, map[string]error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -33,7 +34,7 @@ func launcherMatrix(t *testing.T, lab *harness.Lab, host map[string]string) (map
 				if err != nil {
 					return nil, err
 				}
-				p, err := lab.Launcher.Run(ctx, pod)
+				p, err := l.Run(ctx, pod)
 				if err != nil {
 					return nil, err
 				}
@@ -66,21 +67,52 @@ func launcherMatrix(t *testing.T, lab *harness.Lab, host map[string]string) (map
 	return states, errs
 }
 
+// launcherLab starts a lab of the cluster's runtime (containerd, or CRI-O
+// with the same default OCI runtime) for the test, and returns its
+// launcher and start-up time: kubelet and launcher are compared on one
+// runtime.
+func launcherLab(t *testing.T, c *cluster.Cluster) (*harness.Launcher, time.Duration) {
+	t.Helper()
+	if c.RuntimeName() != harness.RuntimeCRIO {
+		lab := harness.NewTestLab(t)
+		return lab.Launcher, lab.UpTime
+	}
+	harness.SweepStaleCRIO("/var/tmp/rtaudit-crio-*")
+	dir, err := os.MkdirTemp("/var/tmp", "rtaudit-crio-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	lab, err := harness.StartCRIOLab(ctx, harness.CRIOOptions{Dir: dir}, "")
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lab.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return lab.Launcher, lab.UpTime
+}
+
 // TestKernelKubeletVersusLauncher: for every matrix pod, the kernel state
 // the real kubelet produced equals the one the launcher produces for the
 // same manifest, except for the known differences (knownDifferences).
 func TestKernelKubeletVersusLauncher(t *testing.T) {
 	pods, kerrs := kubeletMatrix(t)
-	lab := harness.NewTestLab(t)
-	// The node's namespaces are containerd's (PID 1's may be unreadable
+	c := cluster.Shared(t)
+	l, up := launcherLab(t, c)
+	// The node's namespaces are the runtime's (PID 1's may be unreadable
 	// when the tests themselves run in a container).
-	host, err := namespaces(cluster.Shared(t).Containerd().PID())
+	host, err := namespaces(c.Runtime().PID())
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	launched, lerrs := launcherMatrix(t, lab, host)
-	t.Logf("%d matrix pods launched on a lab of their own in %s (lab up in %s)", len(launched), time.Since(start).Round(time.Millisecond), lab.UpTime.Round(time.Millisecond))
+	launched, lerrs := launcherMatrix(t, l, host)
+	t.Logf("%d matrix pods launched on a %s lab of their own in %s (lab up in %s)", len(launched), c.RuntimeName(), time.Since(start).Round(time.Millisecond), up.Round(time.Millisecond))
 	for _, tc := range matrix.Cases {
 		t.Run(tc.Name, func(t *testing.T) {
 			if err := kerrs[tc.Name]; err != nil {

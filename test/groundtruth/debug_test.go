@@ -19,10 +19,30 @@ import (
 	"github.com/rtaudit/rtaudit/test/matrix"
 )
 
-// containerdDefaultCaps is containerd's default capability set (14
-// capabilities), written here as the number the kernel shows, not taken
-// from the code under test.
-const containerdDefaultCaps probes.CapSet = 0xa80425fb
+// The runtimes' default capability sets for a root container, written
+// here as the numbers the kernel shows, not taken from the code under
+// test: containerd's 14 capabilities, CRI-O's 9 (FACTS.md).
+const (
+	containerdDefaultCaps probes.CapSet = 0xa80425fb
+	crioDefaultCaps       probes.CapSet = 0x5fb
+)
+
+// runtimeCaps is what "the defaults" and "all capabilities" mean for the
+// cluster's runtime: its default set, and the bounding set of its own
+// daemon's process.
+type runtimeCaps struct{ defaults, all probes.CapSet }
+
+func capsOf(t *testing.T, c *cluster.Cluster) runtimeCaps {
+	t.Helper()
+	all, err := statusCaps(c.Runtime().PID(), "CapBnd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RuntimeName() == harness.RuntimeCRIO {
+		return runtimeCaps{defaults: crioDefaultCaps, all: all}
+	}
+	return runtimeCaps{defaults: containerdDefaultCaps, all: all}
+}
 
 // debugProfile is one `kubectl debug --profile` run against a running pod,
 // with what the kernel must then show for the ephemeral container.
@@ -31,37 +51,36 @@ type debugProfile struct {
 	// custom is a --custom partial container spec (JSON), merged after the
 	// profile.
 	custom string
-	// kernel checks the ephemeral container's process; shimBnd is the
-	// bounding set of containerd's own process, what "all capabilities"
-	// means on this host.
-	kernel func(k kernel, shimBnd probes.CapSet) []string
+	// kernel checks the ephemeral container's process against the
+	// runtime's capability sets.
+	kernel func(k kernel, rc runtimeCaps) []string
 }
 
 var debugProfiles = []debugProfile{
-	{profile: "general", kernel: func(k kernel, _ probes.CapSet) []string {
+	{profile: "general", kernel: func(k kernel, rc runtimeCaps) []string {
 		// general adds SYS_PTRACE to the defaults, to trace the target.
-		return wantCaps(k, "CapEff", containerdDefaultCaps|capBit("CAP_SYS_PTRACE"), "0", "0")
+		return wantCaps(k, "CapEff", rc.defaults|capBit("CAP_SYS_PTRACE"), "0", "0")
 	}},
-	{profile: "baseline", kernel: func(k kernel, _ probes.CapSet) []string {
-		return wantCaps(k, "CapEff", containerdDefaultCaps, "0", "0")
+	{profile: "baseline", kernel: func(k kernel, rc runtimeCaps) []string {
+		return wantCaps(k, "CapEff", rc.defaults, "0", "0")
 	}},
 	// restricted sets runAsNonRoot: the image runs as root, so the kubelet
 	// refuses it unless a user is given (TestDebugRestrictedNeedsUser).
-	{profile: "restricted", custom: `{"securityContext": {"runAsUser": 1000}}`, kernel: func(k kernel, _ probes.CapSet) []string {
+	{profile: "restricted", custom: `{"securityContext": {"runAsUser": 1000}}`, kernel: func(k kernel, rc runtimeCaps) []string {
 		p := append(wantCaps(k, "CapEff", 0, "1", "2"), capLine(k, "CapBnd", 0)...)
 		if got := k["status.Uid"]; got != "1000 1000 1000 1000" {
 			p = append(p, "Uid "+got+", want 1000 1000 1000 1000")
 		}
 		return p
 	}},
-	{profile: "netadmin", kernel: func(k kernel, _ probes.CapSet) []string {
+	{profile: "netadmin", kernel: func(k kernel, rc runtimeCaps) []string {
 		// NET_RAW is in the defaults already; NET_ADMIN is added.
-		return wantCaps(k, "CapEff", containerdDefaultCaps|capBit("CAP_NET_ADMIN")|capBit("CAP_NET_RAW"), "0", "0")
+		return wantCaps(k, "CapEff", rc.defaults|capBit("CAP_NET_ADMIN")|capBit("CAP_NET_RAW"), "0", "0")
 	}},
-	{profile: "sysadmin", kernel: func(k kernel, shimBnd probes.CapSet) []string {
-		// privileged: every capability the shim holds, no seccomp filter
-		// whatever the kubelet sent.
-		return wantCaps(k, "CapEff", shimBnd, "0", "0")
+	{profile: "sysadmin", kernel: func(k kernel, rc runtimeCaps) []string {
+		// privileged: every capability the runtime holds, no seccomp
+		// filter whatever the kubelet sent.
+		return wantCaps(k, "CapEff", rc.all, "0", "0")
 	}},
 }
 
@@ -130,7 +149,7 @@ func kubectlDebug(ctx context.Context, t *testing.T, c *cluster.Cluster, ns, pod
 	if err != nil {
 		return 0, err
 	}
-	rt, err := c.Containerd().RuntimeService()
+	rt, err := c.Runtime().RuntimeService()
 	if err != nil {
 		return 0, err
 	}
@@ -153,10 +172,7 @@ func TestDebugProfiles(t *testing.T) {
 	target := runIn(t, c, ns, pod, "  containers:\n"+matrix.Sleeper, "main")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	shimBnd, err := statusCaps(c.Containerd().PID(), "CapBnd")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := capsOf(t, c)
 	targetNS, err := namespaces(target.pid)
 	if err != nil {
 		t.Fatal(err)
@@ -178,11 +194,11 @@ func TestDebugProfiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, problem := range p.kernel(k, shimBnd) {
+			for _, problem := range p.kernel(k, rc) {
 				t.Error(problem)
 			}
 			// --target: the debug container shares the target's pid
-			// namespace (containerd 1.6 supports it).
+			// namespace (containerd 1.6 and CRI-O support it).
 			ns, err := namespaces(pid)
 			if err != nil {
 				t.Fatal(err)

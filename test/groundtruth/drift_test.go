@@ -42,6 +42,7 @@ func runIn(t *testing.T, c *cluster.Cluster, ns, name, spec, container string) *
 // finding at the oci layer: the kubelet's CRI config was right.
 func TestDriftRuntimeClassAddsCapability(t *testing.T) {
 	c := cluster.Shared(t)
+	containerdOnly(t, c, "the drift handler is a containerd runtime whose base_runtime_spec adds the capability; CRI-O has no per-handler base spec, so its own spec cannot depart from the CRI config that way (test/crio covers CRI-O's oci-layer mistranslations)")
 	t.Parallel()
 	ctx := context.Background()
 	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "drift"}, Handler: harness.DriftHandler}
@@ -69,7 +70,8 @@ func TestDriftRuntimeClassAddsCapability(t *testing.T) {
 }
 
 // TestDriftRootExec: a root process started behind the kubelet's back (the
-// containerd client's task exec, as `ctr -n k8s.io task exec --user 0`) in
+// containerd client's task exec, as `ctr -n k8s.io task exec --user 0`; on
+// CRI-O the OCI runtime's own `exec --user 0:0` in CRI-O's runtime root) in
 // a runAsUser/runAsGroup 1000 container is a finding on that process only.
 func TestDriftRootExec(t *testing.T) {
 	c := cluster.Shared(t)
@@ -81,11 +83,7 @@ func TestDriftRootExec(t *testing.T) {
 	if got := drifts(scanNamespace(t, c, ns), "exec-root"); len(got) != 0 {
 		t.Fatalf("before the exec: findings %v, want none", got)
 	}
-	l, err := harness.NewLauncher(c.Containerd()) // only its ExecAs: never Run on the kubelet's containerd
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := l.ExecAs(context.Background(), kp.id, 0, 0, "sleep", "3600")
+	pid, err := c.Runtime().ExecAs(context.Background(), kp.id, 0, 0, "sleep", "3600")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +171,8 @@ func TestSeccompDefaultIsUnconfined(t *testing.T) {
 	}
 	// The seccomp drift also lowers the pod's effective Pod Security
 	// Standards level (Unconfined is not baseline): pss-level says so.
-	if got, want := drifts(r, "defaults"), []string{"pss-level/cri/0", "seccomp/cri/0"}; !slices.Equal(got, want) {
+	l := kubeletLayer(c)
+	if got, want := drifts(r, "defaults"), []string{"pss-level/" + l + "/0", "seccomp/" + l + "/0"}; !slices.Equal(got, want) {
 		t.Errorf("with seccompDefault: findings %v, want %v:%s", got, want, dump(r, "defaults"))
 	}
 }

@@ -63,13 +63,13 @@ func kubeletContainer(ctx context.Context, c *cluster.Cluster, pod *corev1.Pod, 
 	var id string
 	for _, st := range append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
 		if st.Name == container {
-			id = strings.TrimPrefix(st.ContainerID, "containerd://")
+			id = cluster.RuntimeID(st.ContainerID)
 		}
 	}
 	if id == "" {
 		return nil, fmt.Errorf("pod %s/%s: no status for container %q", pod.Namespace, pod.Name, container)
 	}
-	rt, err := c.Containerd().RuntimeService()
+	rt, err := c.Runtime().RuntimeService()
 	if err != nil {
 		return nil, err
 	}
@@ -83,13 +83,16 @@ func kubeletContainer(ctx context.Context, c *cluster.Cluster, pod *corev1.Pod, 
 	return &kubeletPod{pod: pod, id: id, pid: pid}, nil
 }
 
-// waitExec waits until pid has left runc's init stage: a Running pod's
-// process may still be runc:[2:INIT] before the execve of its command,
-// and a setuid command changes its credentials only then.
+// waitExec waits until pid has left the OCI runtime's init stage: a
+// Running pod's process may still be runc:[2:INIT] (or crun) before the
+// execve of its command, and a setuid command or a non-root user changes
+// its credentials only then.
 func waitExec(ctx context.Context, pid int) error {
 	for {
 		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		if err != nil || !strings.HasPrefix(string(comm), "runc:") {
+		// runc's init renames itself "runc:[2:INIT]"; crun's keeps
+		// crun's name until it runs the command.
+		if c := strings.TrimSpace(string(comm)); err != nil || !strings.HasPrefix(c, "runc:") && c != "crun" {
 			return nil
 		}
 		select {

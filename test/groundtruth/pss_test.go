@@ -13,7 +13,6 @@ import (
 	"github.com/rtaudit/rtaudit/agent/checks"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/test/cluster"
-	"github.com/rtaudit/rtaudit/test/harness"
 	"github.com/rtaudit/rtaudit/test/matrix"
 )
 
@@ -85,11 +84,7 @@ func TestPSSAdmittedRestrictedRunsBaseline(t *testing.T) {
 	if got := drifts(r, "admitted"); len(got) != 0 {
 		t.Fatalf("before the exec: findings %v, want none:%s", got, dump(r, "admitted"))
 	}
-	l, err := harness.NewLauncher(c.Containerd()) // only its ExecAs: never Run on the kubelet's containerd
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := l.ExecAs(ctx, kp.id, 0, 0, "sleep", "3600")
+	pid, err := c.Runtime().ExecAs(ctx, kp.id, 0, 0, "sleep", "3600")
 	if err != nil {
 		t.Fatal(err)
 	}

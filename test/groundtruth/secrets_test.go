@@ -18,6 +18,7 @@ import (
 	"github.com/rtaudit/rtaudit/agent/checks"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/test/cluster"
+	"github.com/rtaudit/rtaudit/test/harness"
 	"github.com/rtaudit/rtaudit/test/matrix"
 )
 
@@ -103,10 +104,18 @@ func TestSecretsAtRuntime(t *testing.T) {
     - {name: creds, mountPath: /etc/creds}
     - {name: legacy, mountPath: /var/run/secrets/legacy}
 `, "main")
+	// CRI-O forces HostToContainer propagation on a hostPath holding its
+	// storage root (here under /var/tmp) and refuses it on this host's
+	// private / (crioRefusesHostRoot): there, /var/lib, another ancestor
+	// of /var/lib/kubelet.
+	varPath := "/var"
+	if c.RuntimeName() == harness.RuntimeCRIO {
+		varPath = "/var/lib"
+	}
 	hp := runIn(t, c, ns, "host-var", `  securityContext: {runAsUser: 1000, runAsGroup: 1000}
   volumes:
   - name: var
-    hostPath: {path: /var, type: Directory}
+    hostPath: {path: `+varPath+`, type: Directory}
   containers:
   - name: main
     image: `+matrix.Image+`

@@ -29,19 +29,13 @@ func (c *Containerd) Stop() error {
 
 func (c *Containerd) stop() error {
 	c.drain(2 * time.Minute)
-	c.mu.Lock()
-	conn := c.conn
-	c.mu.Unlock()
-
 	var errs []error
 	if c.alive() {
 		if err := c.removeAllPods(); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if conn != nil {
-		_ = conn.Close()
-	}
+	c.closeConn()
 	c.stopDaemon()
 	c.killContainers()
 	killShims(c.lay.socket())

@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -59,9 +57,9 @@ type Containerd struct {
 	lay    layout
 	pid    int
 	exited chan struct{} // closed when a child we started exits; nil when attached
+	criConn
 
-	mu   sync.Mutex
-	conn *grpc.ClientConn
+	mu sync.Mutex
 
 	stopOnce sync.Once
 	stopErr  error
@@ -234,6 +232,7 @@ func StartContainerd(ctx context.Context, o Options) (*Containerd, error) {
 		return nil, fmt.Errorf("harness: start %s: %w", o.Binary, err)
 	}
 	c := &Containerd{opts: o, lay: lay, pid: cmd.Process.Pid, exited: make(chan struct{})}
+	c.endpoint = c.Endpoint
 	go func() { _ = cmd.Wait(); close(c.exited) }()
 	if err := c.saveInstance(); err != nil {
 		_ = c.Stop()
@@ -277,7 +276,9 @@ func Attach(dir string) (*Containerd, error) {
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, fmt.Errorf("harness: %s: %w", layout{dir: abs}.instanceFile(), err)
 	}
-	return &Containerd{opts: rec.Options, lay: layout{dir: rec.Options.Dir}, pid: rec.PID}, nil
+	c := &Containerd{opts: rec.Options, lay: layout{dir: rec.Options.Dir}, pid: rec.PID}
+	c.endpoint = c.Endpoint
+	return c, nil
 }
 
 func (c *Containerd) alive() bool {
@@ -337,39 +338,6 @@ func (c *Containerd) Options() Options { return c.opts }
 
 // LogFile is containerd's log.
 func (c *Containerd) LogFile() string { return c.lay.logFile() }
-
-func (c *Containerd) grpcConn() (*grpc.ClientConn, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.conn != nil {
-		return c.conn, nil
-	}
-	conn, err := grpc.NewClient(c.Endpoint(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
-	if err != nil {
-		return nil, fmt.Errorf("harness: dial %s: %w", c.Endpoint(), err)
-	}
-	c.conn = conn
-	return conn, nil
-}
-
-// RuntimeService is a CRI runtime client on this instance.
-func (c *Containerd) RuntimeService() (runtimeapi.RuntimeServiceClient, error) {
-	conn, err := c.grpcConn()
-	if err != nil {
-		return nil, err
-	}
-	return runtimeapi.NewRuntimeServiceClient(conn), nil
-}
-
-// ImageService is a CRI image client on this instance.
-func (c *Containerd) ImageService() (runtimeapi.ImageServiceClient, error) {
-	conn, err := c.grpcConn()
-	if err != nil {
-		return nil, err
-	}
-	return runtimeapi.NewImageServiceClient(conn), nil
-}
 
 func tail(path string, n int) string {
 	data, err := os.ReadFile(path)

@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -51,6 +49,9 @@ type CRIOOptions struct {
 	Bridge, Subnet, CgroupParent string
 	// StartTimeout bounds the wait for CRI to answer; default 60s.
 	StartTimeout time.Duration
+	// Detach starts crio in its own session so it outlives this process
+	// (clusterctl up); otherwise it gets SIGTERM when this process dies.
+	Detach bool
 }
 
 func (o *CRIOOptions) complete() error {
@@ -111,9 +112,7 @@ type CRIO struct {
 	lay    crioLayout
 	pid    int
 	exited chan struct{}
-
-	mu   sync.Mutex
-	conn *grpc.ClientConn
+	criConn
 
 	stopOnce sync.Once
 	stopErr  error
@@ -152,6 +151,7 @@ func StartCRIO(ctx context.Context, o CRIOOptions, cacheDir string) (*CRIO, erro
 		o.CgroupParent = cmp.Or(o.CgroupParent, fmt.Sprintf("/rtaudit-%d", n))
 	}
 	c := &CRIO{opts: o, lay: crioLayout{dir: o.Dir}}
+	c.endpoint = c.Endpoint
 	if err := writeCRIOConfig(c.lay, o); err != nil {
 		_ = c.Stop()
 		return nil, fmt.Errorf("harness: CRI-O config: %w", err)
@@ -173,6 +173,9 @@ func StartCRIO(ctx context.Context, o CRIOOptions, cacheDir string) (*CRIO, erro
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = o.Dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if o.Detach {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	}
 	if err := StartDaemon(cmd); err != nil {
 		_ = c.Stop()
 		return nil, fmt.Errorf("harness: start %s: %w", o.Binary, err)
@@ -192,8 +195,8 @@ func StartCRIO(ctx context.Context, o CRIOOptions, cacheDir string) (*CRIO, erro
 }
 
 func (c *CRIO) alive() bool {
-	if c.exited == nil {
-		return false
+	if c.exited == nil { // attached: the recorded crio, if it still serves this instance
+		return c.pid > 0 && c.running()
 	}
 	select {
 	case <-c.exited:
@@ -253,39 +256,6 @@ func (c *CRIO) RuntimeRoot(handler string) string { return c.lay.runtimeRoot(han
 // RuntimeWrapper is the runtime_path of handler: the lab's wrapper around
 // the OCI runtime (writeCRIOWrapper), which accepts the same commands.
 func (c *CRIO) RuntimeWrapper(handler string) string { return c.lay.wrapper(handler) }
-
-func (c *CRIO) grpcConn() (*grpc.ClientConn, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.conn != nil {
-		return c.conn, nil
-	}
-	conn, err := grpc.NewClient(c.Endpoint(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
-	if err != nil {
-		return nil, fmt.Errorf("harness: dial %s: %w", c.Endpoint(), err)
-	}
-	c.conn = conn
-	return conn, nil
-}
-
-// RuntimeService is a CRI runtime client on this instance.
-func (c *CRIO) RuntimeService() (runtimeapi.RuntimeServiceClient, error) {
-	conn, err := c.grpcConn()
-	if err != nil {
-		return nil, err
-	}
-	return runtimeapi.NewRuntimeServiceClient(conn), nil
-}
-
-// ImageService is a CRI image client on this instance.
-func (c *CRIO) ImageService() (runtimeapi.ImageServiceClient, error) {
-	conn, err := c.grpcConn()
-	if err != nil {
-		return nil, err
-	}
-	return runtimeapi.NewImageServiceClient(conn), nil
-}
 
 // NewLauncher returns a launcher creating pods on this CRI-O as the
 // kubelet would. It has no containerd client: ExecAs is refused.

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -50,11 +51,7 @@ func (c *CRIO) stop() error {
 			errs = append(errs, err)
 		}
 	}
-	c.mu.Lock()
-	if c.conn != nil {
-		_ = c.conn.Close()
-	}
-	c.mu.Unlock()
+	c.closeConn()
 	if c.alive() {
 		cleanup.Terminate(10*time.Second, c.alive, func(sig syscall.Signal) { _ = syscall.Kill(c.pid, sig) })
 	}
@@ -92,6 +89,9 @@ func (c *CRIO) stop() error {
 	return errors.Join(errs...)
 }
 
+// removeAllPods kills every container (StopContainer with no grace: CRI-O's
+// StopPodSandbox would wait each container's full grace period, which the
+// kubelet's pods set to 30 s), then stops and removes every sandbox.
 func (c *CRIO) removeAllPods() error {
 	rt, err := c.RuntimeService()
 	if err != nil {
@@ -99,6 +99,20 @@ func (c *CRIO) removeAllPods() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	ctrs, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+	if err != nil {
+		return fmt.Errorf("harness: list containers: %w", err)
+	}
+	var wg sync.WaitGroup
+	for _, ctr := range ctrs.Containers {
+		if ctr.State != runtimeapi.ContainerState_CONTAINER_RUNNING {
+			continue
+		}
+		wg.Go(func() {
+			_, _ = rt.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: ctr.Id, Timeout: 0})
+		})
+	}
+	wg.Wait()
 	list, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
 	if err != nil {
 		return fmt.Errorf("harness: list sandboxes: %w", err)
@@ -152,24 +166,41 @@ func (c *CRIO) saveInstance() error {
 	return os.WriteFile(filepath.Join(c.opts.Dir, "instance.json"), data, 0o644)
 }
 
+// AttachCRIO returns a handle on a CRI-O started earlier in dir, possibly
+// by another process. The daemon may have died; Stop still cleans up.
+func AttachCRIO(dir string) (*CRIO, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(abs, "instance.json"))
+	if err != nil {
+		return nil, fmt.Errorf("harness: no CRI-O instance in %s: %w", abs, err)
+	}
+	var rec crioRecord
+	if err := json.Unmarshal(data, &rec); err != nil || rec.Options.Dir != abs {
+		return nil, fmt.Errorf("harness: %s/instance.json is no CRI-O record of this directory", abs)
+	}
+	c := &CRIO{opts: rec.Options, lay: crioLayout{dir: abs}, pid: rec.PID}
+	c.endpoint = c.Endpoint
+	return c, nil
+}
+
+// running tells whether the recorded crio still serves this instance.
+func (c *CRIO) running() bool {
+	return len(pidsWithArg("crio", c.lay.config())) > 0
+}
+
 // SweepStaleCRIO stops what dead CRI-O labs left in directories matching
 // glob (a test binary killed before its clean-up ran: crio died with it,
 // conmon, containers, mounts, bridges and cgroups may remain).
 func SweepStaleCRIO(glob string) {
 	dirs, _ := filepath.Glob(glob)
 	for _, d := range dirs {
-		data, err := os.ReadFile(filepath.Join(d, "instance.json"))
-		if err != nil {
-			continue
+		c, err := AttachCRIO(d)
+		if err != nil || c.running() {
+			continue // not a lab, or alive: another test's
 		}
-		var rec crioRecord
-		if json.Unmarshal(data, &rec) != nil || rec.Options.Dir != d {
-			continue
-		}
-		lay := crioLayout{dir: d}
-		if len(pidsWithArg("crio", lay.config())) > 0 {
-			continue // alive: another test's
-		}
-		_ = (&CRIO{opts: rec.Options, lay: lay}).Stop()
+		_ = c.Stop()
 	}
 }

@@ -43,6 +43,7 @@ func Run(args []string, out io.Writer) error {
 	case "up":
 		node := fs.String("node-name", cluster.DefaultNodeName, "node name")
 		seccompDefault := fs.Bool("seccomp-default", false, "run the kubelet with seccompDefault: true")
+		runtime := fs.String("runtime", "", "the kubelet's runtime: containerd or crio (default $"+cluster.RuntimeEnv+", else containerd; crio needs $RTAUDIT_CRIO)")
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -51,7 +52,7 @@ func Run(args []string, out io.Writer) error {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		c, err := cluster.Start(ctx, cluster.Options{Dir: *dir, CacheDir: *cache, NodeName: *node, Detach: true, SeccompDefault: *seccompDefault})
+		c, err := cluster.Start(ctx, cluster.Options{Dir: *dir, CacheDir: *cache, NodeName: *node, Detach: true, SeccompDefault: *seccompDefault, Runtime: *runtime})
 		if err != nil {
 			return err
 		}

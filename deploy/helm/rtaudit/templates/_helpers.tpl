@@ -40,3 +40,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end }}
 {{- $p }}
 {{- end }}
+
+{{- define "rtaudit.stateRoot" -}}
+{{- $p := .Values.runtime.stateRoot | default "" }}
+{{- if and $p (or (not (hasPrefix "/" $p)) (contains ".." $p)) }}
+{{- fail (printf "runtime.stateRoot must be an absolute host path or empty, not %q" $p) }}
+{{- end }}
+{{- $p }}
+{{- end }}

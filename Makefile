@@ -157,10 +157,11 @@ bench: setup
 	$(GO) test -run '^$$' -bench 'Parse|ManifestDir|Evaluate' -benchmem ./agent/cri/ ./agent/declared/ ./agent/checks/
 	RTAUDIT_REQUIRE_LAB=1 $(GO) test -run '^$$' -bench Scan -benchmem ./test/integration/
 
-## bench-agent: the agent binary at rest on 110 pods (CPU, memory) and
+## bench-agent: the agent binary at rest on 110 pods (BENCH_AGENT_PODS; CPU, memory) and
 ## start-to-finding latency; figures in the test log (minutes).
+BENCH_AGENT_PODS ?= 110
 bench-agent: setup
-	RTAUDIT_REQUIRE_LAB=1 RTAUDIT_AGENT_BENCH=1 $(GO) test -count=1 -v -timeout 30m -run TestAgentAtRest ./test/integration/
+	RTAUDIT_REQUIRE_LAB=1 RTAUDIT_AGENT_BENCH=1 RTAUDIT_AGENT_BENCH_PODS=$(BENCH_AGENT_PODS) $(GO) test -count=1 -v -timeout 30m -run TestAgentAtRest ./test/integration/
 
 clean:
 	rm -rf bin

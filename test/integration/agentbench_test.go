@@ -16,7 +16,7 @@ import (
 )
 
 // TestAgentAtRest measures the agent binary (CRI-only) on a node of 110
-// running pods: CPU and memory at rest over default resyncs, and the time
+// running pods (RTAUDIT_AGENT_BENCH_PODS sets another number): CPU and memory at rest over default resyncs, and the time
 // from a drifting container's start to its finding on /metrics. Figures,
 // not assertions of speed: it runs only with RTAUDIT_AGENT_BENCH=1 (make
 // bench-agent) and logs them.
@@ -26,7 +26,14 @@ func TestAgentAtRest(t *testing.T) {
 	}
 	lab := harness.SharedLab(t)
 	bin := rtauditBinary(t)
-	const pods = 110
+	pods := 110
+	if v := os.Getenv("RTAUDIT_AGENT_BENCH_PODS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("RTAUDIT_AGENT_BENCH_PODS=%q: want a positive number", v)
+		}
+		pods = n
+	}
 	ctx := context.Background()
 	var running []*harness.Pod
 	t.Cleanup(func() {
@@ -64,8 +71,8 @@ func TestAgentAtRest(t *testing.T) {
 	cpu0, _ := procCPU(t, cmd.Process.Pid)
 	time.Sleep(window)
 	cpu1, rss := procCPU(t, cmd.Process.Pid)
-	t.Logf("at rest, %d pods, resync %v: %.2f%% of one core over %v; VmRSS %d MiB, VmHWM %s",
-		pods, resync, 100*(cpu1-cpu0).Seconds()/window.Seconds(), window, rss.rss>>10, rss.hwm)
+	t.Logf("at rest, %d pods, resync %v: %.2f%% of one core over %v; VmRSS %d MiB (anonymous %d MiB, the binary's and other files' pages %d MiB), VmHWM %s",
+		pods, resync, 100*(cpu1-cpu0).Seconds()/window.Seconds(), window, rss.rss>>10, rss.anon>>10, rss.file>>10, rss.hwm)
 
 	var lat []time.Duration
 	for i := range 20 {
@@ -108,8 +115,8 @@ func freePort(t *testing.T) string {
 }
 
 type memory struct {
-	rss int64  // KiB
-	hwm string // as status prints it
+	rss, anon, file int64  // KiB: VmRSS, RssAnon, RssFile
+	hwm             string // as status prints it
 }
 
 // procCPU is a process's user+system CPU time and memory.
@@ -124,9 +131,16 @@ func procCPU(t *testing.T, pid int) (time.Duration, memory) {
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	var m memory
 	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	kib := func(v string) int64 { n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64); return n }
 	for _, l := range strings.Split(string(status), "\n") {
 		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			m.rss, _ = strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			m.rss = kib(v)
+		}
+		if v, ok := strings.CutPrefix(l, "RssAnon:"); ok {
+			m.anon = kib(v)
+		}
+		if v, ok := strings.CutPrefix(l, "RssFile:"); ok {
+			m.file = kib(v)
 		}
 		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
 			m.hwm = strings.TrimSpace(v)

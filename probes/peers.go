@@ -1,12 +1,7 @@
 package probes
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
 	"net/netip"
-	"strconv"
-	"strings"
 )
 
 // Peer is a TCP socket with a remote end in one network namespace, from
@@ -44,41 +39,24 @@ func (p Peer) Connected() bool {
 // table holds; IPv4-mapped addresses of a tcp6 table are unmapped.
 func parseNetPeers(b []byte, v6 bool) ([]Peer, error) {
 	var out []Peer
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 512), 64*1024)
-	first := true
-	for sc.Scan() {
-		if first { // the header
-			first = false
-			continue
-		}
-		f := strings.Fields(sc.Text())
-		if len(f) < 4 {
-			if len(f) == 0 {
-				continue
-			}
-			return nil, fmt.Errorf("short line %q", sc.Text())
-		}
-		st, err := strconv.ParseUint(f[3], 16, 8)
-		if err != nil {
-			return nil, fmt.Errorf("state %q: %v", f[3], err)
-		}
+	err := eachNetRow(b, 4, func(f []string, st uint8) error {
 		raddr, rport, err := parseHexAddrPort(f[2], v6)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if rport == 0 {
-			continue // listening or unconnected
+			return nil // listening or unconnected
 		}
 		laddr, lport, err := parseHexAddrPort(f[1], v6)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, Peer{
 			Local:  netip.AddrPortFrom(laddr.Unmap(), lport),
 			Remote: netip.AddrPortFrom(raddr.Unmap(), rport),
-			State:  uint8(st),
+			State:  st,
 		})
-	}
-	return out, sc.Err()
+		return nil
+	})
+	return out, err
 }

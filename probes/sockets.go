@@ -38,52 +38,64 @@ const (
 // is "tcp" or "udp"; v6 says which address width the table holds.
 func parseNetSockets(b []byte, proto string, v6 bool) ([]Listener, error) {
 	var out []Listener
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 512), 64*1024)
-	first := true
-	for sc.Scan() {
-		if first { // the header
-			first = false
-			continue
-		}
-		f := strings.Fields(sc.Text())
-		if len(f) < 10 {
-			if len(f) == 0 {
-				continue
-			}
-			return nil, fmt.Errorf("short line %q", sc.Text())
-		}
-		st, err := strconv.ParseUint(f[3], 16, 8)
-		if err != nil {
-			return nil, fmt.Errorf("state %q: %v", f[3], err)
-		}
-		want := uint64(tcpListen)
-		if proto == "udp" {
-			want = tcpClose
-		}
+	want := uint8(tcpListen)
+	if proto == "udp" {
+		want = tcpClose
+	}
+	err := eachNetRow(b, 10, func(f []string, st uint8) error {
 		if st != want {
-			continue
+			return nil
 		}
 		addr, port, err := parseHexAddrPort(f[1], v6)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if proto == "udp" {
 			if _, rport, err := parseHexAddrPort(f[2], v6); err != nil || rport != 0 {
-				continue // connected
+				return nil // connected
 			}
 		}
 		uid, err := strconv.ParseUint(f[7], 10, 32)
 		if err != nil {
-			return nil, fmt.Errorf("uid %q: %v", f[7], err)
+			return fmt.Errorf("uid %q: %v", f[7], err)
 		}
 		ino, err := strconv.ParseUint(f[9], 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("inode %q: %v", f[9], err)
+			return fmt.Errorf("inode %q: %v", f[9], err)
 		}
 		out = append(out, Listener{Proto: proto, Addr: addr, Port: port, UID: uint32(uid), Inode: ino})
+		return nil
+	})
+	return out, err
+}
+
+// eachNetRow calls fn with the fields and the state of each socket row of
+// a /proc/net/{tcp,tcp6,udp,udp6} table (the header skipped, blank lines
+// ignored); a row with fewer than min fields, a bad state or an error of
+// fn stops the walk with that error.
+func eachNetRow(b []byte, min int, fn func(f []string, state uint8) error) error {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 512), 64*1024)
+	for first := true; sc.Scan(); first = false {
+		if first { // the header
+			continue
+		}
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) < min {
+			return fmt.Errorf("short line %q", sc.Text())
+		}
+		st, err := strconv.ParseUint(f[3], 16, 8)
+		if err != nil {
+			return fmt.Errorf("state %q: %v", f[3], err)
+		}
+		if err := fn(f, uint8(st)); err != nil {
+			return err
+		}
 	}
-	return out, sc.Err()
+	return sc.Err()
 }
 
 // parseHexAddrPort parses "0100007F:1F90": the address as the kernel's

@@ -123,8 +123,8 @@ func Evaluate(s *Subject) []Finding {
 		return nil
 	}
 	var out []Finding
-	s.visible = map[mountTable]map[string]probes.Mount{}
-	defer func() { s.visible = nil }()
+	s.visible, s.fromCRI = map[mountTable]map[string]probes.Mount{}, nil
+	defer func() { s.visible, s.fromCRI = nil, nil }()
 	for _, c := range All() {
 		out = append(out, c.Evaluate(s)...)
 	}

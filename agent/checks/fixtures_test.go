@@ -260,7 +260,24 @@ func TestEvaluateSharesVisibleMounts(t *testing.T) {
 	}
 	s.visible = nil
 	Evaluate(s)
-	if s.visible != nil {
+	if s.visible != nil || s.fromCRI != nil {
 		t.Error("the memo outlives Evaluate")
 	}
+}
+
+// TestEvaluateSharesCRIExpectation: within Evaluate the CRI config's
+// expectation is computed once and judged the same as without the memo.
+func TestEvaluateSharesCRIExpectation(t *testing.T) {
+	s := good(t)
+	if s.CRI == nil {
+		t.Fatal("the good subject has no CRI config")
+	}
+	if a, b := s.criExpectation(), s.criExpectation(); a == b {
+		t.Error("outside Evaluate the expectation was memoised")
+	}
+	s.visible = map[mountTable]map[string]probes.Mount{}
+	if a, b := s.criExpectation(), s.criExpectation(); a != b || !reflect.DeepEqual(a, expect.FromCRI(s.CRI, s.SandboxNamespaces, s.Defaults)) {
+		t.Error("within Evaluate the expectation was not computed once, or differs")
+	}
+	s.visible, s.fromCRI = nil, nil
 }

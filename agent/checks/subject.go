@@ -68,6 +68,9 @@ type Subject struct {
 
 	// visible memoises visibleMounts during Evaluate (mounts.go).
 	visible map[mountTable]map[string]probes.Mount
+	// fromCRI memoises expect.FromCRI during Evaluate: baseline and
+	// criView ask for it in most of the checks.
+	fromCRI *expect.Expectation
 }
 
 // MaskedPathCandidates are the paths whose existence the scan should
@@ -96,7 +99,7 @@ func (s *Subject) baseline() *expect.Expectation {
 		return s.Declared
 	}
 	if s.CRI != nil {
-		return expect.FromCRI(s.CRI, s.SandboxNamespaces, s.Defaults)
+		return s.criExpectation()
 	}
 	return nil
 }
@@ -108,7 +111,20 @@ func (s *Subject) criView() *expect.Expectation {
 	if s.Declared == nil || s.DeclaredFrom == expect.OriginCRI || s.CRI == nil {
 		return nil
 	}
-	return expect.FromCRI(s.CRI, s.SandboxNamespaces, s.Defaults)
+	return s.criExpectation()
+}
+
+// criExpectation is what the CRI config asks for, computed once per
+// Evaluate (outside one, every time: the Subject may change between).
+func (s *Subject) criExpectation() *expect.Expectation {
+	if s.fromCRI != nil {
+		return s.fromCRI
+	}
+	e := expect.FromCRI(s.CRI, s.SandboxNamespaces, s.Defaults)
+	if s.visible != nil { // within Evaluate
+		s.fromCRI = e
+	}
+	return e
 }
 
 // criNamespaces are the namespace options the runtime received: the

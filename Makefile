@@ -151,15 +151,21 @@ demo-down: labctl
 e2e-kind:
 	sh test/e2e/kind.sh
 
-## bench: probe and scan benchmarks (figures go into the README).
+## bench: every benchmark (figures go into the README): the probes', the
+## decoding, manifest and check microbenchmarks, the integration scan
+## benchmark, the whole scan against its floor (bench-scan, about 5 min)
+## and the agent at rest and from start to finding (bench-agent, about
+## 6 min).
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem ./probes/...
 	$(GO) test -run '^$$' -bench 'Parse|ManifestDir|Evaluate' -benchmem ./agent/cri/ ./agent/declared/ ./agent/checks/
 	RTAUDIT_REQUIRE_LAB=1 $(GO) test -run '^$$' -bench Scan -benchmem ./test/integration/
+	$(MAKE) bench-scan
+	$(MAKE) bench-agent
 
-## bench-agent: the agent binary at rest on 110 pods (BENCH_AGENT_PODS; CPU, memory) and
+## bench-agent: the agent binary at rest on 250 pods (BENCH_AGENT_PODS; CPU, memory) and
 ## start-to-finding latency; figures in the test log (minutes).
-BENCH_AGENT_PODS ?= 110
+BENCH_AGENT_PODS ?= 250
 bench-agent: setup
 	RTAUDIT_REQUIRE_LAB=1 RTAUDIT_AGENT_BENCH=1 RTAUDIT_AGENT_BENCH_PODS=$(BENCH_AGENT_PODS) $(GO) test -count=1 -v -timeout 30m -run TestAgentAtRest ./test/integration/
 

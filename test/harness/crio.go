@@ -1,14 +1,18 @@
 package harness
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -152,6 +156,10 @@ func StartCRIO(ctx context.Context, o CRIOOptions, cacheDir string) (*CRIO, erro
 	}
 	c := &CRIO{opts: o, lay: crioLayout{dir: o.Dir}}
 	c.endpoint = c.Endpoint
+	if err := fixedMACBridge(o.Bridge); err != nil {
+		_ = c.Stop()
+		return nil, err
+	}
 	if err := writeCRIOConfig(c.lay, o); err != nil {
 		_ = c.Stop()
 		return nil, fmt.Errorf("harness: CRI-O config: %w", err)
@@ -284,4 +292,28 @@ func (c *CRIO) NewLauncher() (*Launcher, error) {
 			rt:    rt,
 		},
 	}, nil
+}
+
+// fixedMACBridge creates the lab's CNI bridge with an address of its own
+// before CRI-O's first pod. The bridge plugin would create it with a
+// random one, which the kernel then replaces by the lowest of its ports'
+// as pods join; CRI-O checks each new sandbox's network (CNI CHECK)
+// against the bridge address its ADD returned, and failed the sandbox
+// ("Bridge interface ... Mac doesn't match") when a concurrent pod's port
+// joined in between.
+func fixedMACBridge(name string) error {
+	if _, err := net.InterfaceByName(name); err == nil {
+		return nil // left by an earlier run: Stop deletes it
+	}
+	sum := sha256.Sum256([]byte(name))
+	mac := net.HardwareAddr{0x02, sum[0], sum[1], sum[2], sum[3], sum[4]} // locally administered, unicast
+	for _, args := range [][]string{
+		{"link", "add", "name", name, "address", mac.String(), "type", "bridge"},
+		{"link", "set", "dev", name, "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("harness: ip %s: %v: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
+		}
+	}
+	return nil
 }

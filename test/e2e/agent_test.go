@@ -167,13 +167,24 @@ spec:
 // run creates a pod of ns from a matrix-style spec body and waits for it.
 func run(t *testing.T, c *cluster.Cluster, name, spec string) *corev1.Pod {
 	t.Helper()
+	var labels map[string]string
+	if name == "waived" {
+		labels = map[string]string{"waive": "yes"}
+	}
+	return runIn(t, c, ns, name, spec, labels)
+}
+
+// runIn creates a pod of namespace with labels from a matrix-style spec
+// body (images never pulled: they were imported) and waits for it to run.
+func runIn(t *testing.T, c *cluster.Cluster, namespace, name, spec string, labels map[string]string) *corev1.Pod {
+	t.Helper()
 	pod, err := matrix.Pod(name, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod.Namespace = ns
-	if name == "waived" {
-		pod.Labels = map[string]string{"waive": "yes"}
+	pod.Namespace = namespace
+	if labels != nil {
+		pod.Labels = labels
 	}
 	for i := range pod.Spec.Containers {
 		pod.Spec.Containers[i].ImagePullPolicy = corev1.PullNever

@@ -152,22 +152,7 @@ func hasArg(p *corev1.Pod, arg string) bool {
 // optinPod runs a pod of optinNS labelled app=name.
 func optinPod(t *testing.T, c *cluster.Cluster, name, podFields, containers string) *corev1.Pod {
 	t.Helper()
-	pod, err := matrix.Pod(name, podFields+"  containers:\n"+containers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pod.Namespace = optinNS
-	pod.Labels = map[string]string{"app": name}
-	for i := range pod.Spec.Containers {
-		pod.Spec.Containers[i].ImagePullPolicy = corev1.PullNever
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	got, err := c.RunPod(ctx, pod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got
+	return runIn(t, c, optinNS, name, podFields+"  containers:\n"+containers, map[string]string{"app": name})
 }
 
 // apiForward listens on the node's address on the pods' bridge and

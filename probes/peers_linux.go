@@ -2,11 +2,6 @@
 
 package probes
 
-import (
-	"errors"
-	"os"
-)
-
 // TCPPeers reads the TCP sockets with a remote end of the network namespace
 // pid is in: /proc/<pid>/net/tcp and tcp6 (no IPv6 in the kernel: tcp6 is
 // skipped). ErrGone when the process exited.
@@ -18,14 +13,12 @@ func (fs FS) TCPPeers(pid int) ([]Peer, error) {
 		file string
 		v6   bool
 	}{{"net/tcp", false}, {"net/tcp6", true}} {
-		b, err := readFile(fs.pidDir(pid)+t.file, buf)
+		b, absent, err := fs.readNetTable(pid, t.file, t.v6, buf)
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) && t.v6 {
-				if _, serr := os.Stat(fs.pidDir(pid)); serr == nil {
-					continue // no IPv6 in this kernel
-				}
-			}
-			return nil, fs.fileErr(pid, t.file, err)
+			return nil, err
+		}
+		if absent {
+			continue // no IPv6 in this kernel
 		}
 		ps, err := parseNetPeers(b, t.v6)
 		if err != nil {

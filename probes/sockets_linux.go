@@ -37,14 +37,12 @@ func (fs FS) Listeners(pid int) ([]Listener, error) {
 				continue
 			}
 		}
-		b, err := readFile(fs.pidDir(pid)+t.file, buf)
+		b, absent, err := fs.readNetTable(pid, t.file, t.v6, buf)
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) && t.v6 {
-				if _, serr := os.Stat(fs.pidDir(pid)); serr == nil {
-					continue // no IPv6 in this kernel
-				}
-			}
-			return nil, fs.fileErr(pid, t.file, err)
+			return nil, err
+		}
+		if absent {
+			continue // no IPv6 in this kernel
 		}
 		ls, err := parseNetSockets(b, t.proto, t.v6)
 		if err != nil {
@@ -53,6 +51,22 @@ func (fs FS) Listeners(pid int) ([]Listener, error) {
 		out = append(out, ls...)
 	}
 	return out, nil
+}
+
+// readNetTable reads /proc/<pid>/<file>, one of the net/ tables, into buf.
+// An IPv6 table the kernel lacks (no IPv6) is absent, with no error, while
+// the process is still there; ErrGone when it exited.
+func (fs FS) readNetTable(pid int, file string, v6 bool, buf *[]byte) (b []byte, absent bool, err error) {
+	b, err = readFile(fs.pidDir(pid)+file, buf)
+	if err == nil {
+		return b, false, nil
+	}
+	if errors.Is(err, os.ErrNotExist) && v6 {
+		if _, serr := os.Stat(fs.pidDir(pid)); serr == nil {
+			return nil, true, nil
+		}
+	}
+	return nil, false, fs.fileErr(pid, file, err)
 }
 
 // SocketInodes returns the inodes of the sockets pid holds open

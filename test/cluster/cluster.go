@@ -238,7 +238,7 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err := writeKubeletClientPKI(c.lay.pki()); err != nil {
 		return err
 	}
-	ports, err := freePorts(4)
+	ports, err := FreePorts(4)
 	if err != nil {
 		return err
 	}

@@ -47,10 +47,10 @@ func addNodeInterface(iface, ip string) error {
 	return nil
 }
 
-// freePorts returns n distinct free TCP ports on 127.0.0.1. They are
+// FreePorts returns n distinct free TCP ports on 127.0.0.1. They are
 // released before use, so another process could take one in between; the
-// daemon then fails to bind and Start reports its log.
-func freePorts(n int) ([]int, error) {
+// daemon then fails to bind and reports it in its log.
+func FreePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {

@@ -54,7 +54,11 @@ func TestAgentOptIns(t *testing.T) {
 	// does not count: it is on the host's network).
 	isolated := optinPod(t, c, "isolated", "  automountServiceAccountToken: false\n", matrix.Sleeper)
 	api := forwardAPI(t, c)
-	a := deployFrom(t, c, 5*time.Second, netpolKustomization(t), "--metrics-addr=:"+strconv.Itoa(freePort(t)),
+	port, err := cluster.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := deployFrom(t, c, 5*time.Second, netpolKustomization(t), "--metrics-addr=:"+strconv.Itoa(port[0]),
 		"--unused-token-window="+tokenWindow.String(), "--api-addresses="+api.addr)
 	if !hasArg(a.pod, "--network-policies") {
 		t.Fatalf("the component did not add --network-policies: %q", a.pod.Spec.Containers[0].Args)
@@ -208,16 +212,6 @@ func forwardAPI(t *testing.T, c *cluster.Cluster) *apiForward {
 		}
 	})
 	return f
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // bridgeAddr is the node's IPv4 address on the pods' bridge (their gateway).

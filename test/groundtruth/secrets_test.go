@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -168,17 +167,6 @@ func pidOf(r *scan.Report, pod string) int {
 	return -1
 }
 
-// freePort is a TCP port nothing listens on now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // TestHostPortListeners, under the real kubelet: a hostNetwork pod
 // serving its declared port and, from a second process, an undeclared one
 // gives one host-port finding, on that process and port.
@@ -186,7 +174,11 @@ func TestHostPortListeners(t *testing.T) {
 	c := cluster.Shared(t)
 	t.Parallel()
 	const ns = "gt-hostport"
-	declared, undeclared := freePort(t), freePort(t)
+	ports, err := cluster.FreePorts(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared, undeclared := ports[0], ports[1]
 	runIn(t, c, ns, "hostnet-listen", fmt.Sprintf(`  hostNetwork: true
   containers:
   - name: main

@@ -6,26 +6,36 @@ import "github.com/rtaudit/rtaudit/probes"
 var capSetgid, _ = probes.ParseCapNames([]string{"SETGID"})
 
 // mayChooseGroups reports whether the container's expected identity may
-// set any supplementary groups itself: UID 0 (declared, else the OCI
-// spec's, which the checks hold every process to) with CAP_SETGID in the
-// expected capability set. The configuration layers agree by the time
-// processes are judged, so the OCI spec stands in for what is unset.
+// set any supplementary groups itself: root (expectsRoot) with CAP_SETGID
+// in the expected capability set.
 func (s *Subject) mayChooseGroups() bool {
+	caps, ok := s.expectedCaps()
+	return ok && s.expectsRoot() && caps&capSetgid != 0
+}
+
+// expectsRoot reports whether the container is expected to run as UID 0:
+// declared, else the OCI spec's user, which the checks hold every process
+// to. The configuration layers agree by the time processes are judged, so
+// the OCI spec stands in for what is unset.
+func (s *Subject) expectsRoot() bool {
 	var uid opt[int64]
-	var caps opt[probes.CapSet]
-	if b := s.baseline(); b != nil {
-		if b.UID != nil {
-			uid = some(*b.UID)
-		}
-		caps = some(b.Caps)
+	if b := s.baseline(); b != nil && b.UID != nil {
+		uid = some(*b.UID)
 	}
 	if !uid.ok {
 		uid = ociUID(s.OCI)
 	}
-	if bnd, _, ok := ociCaps(s.OCI); ok && !caps.ok {
-		caps = some(bnd)
+	return uid.ok && uid.v == 0
+}
+
+// expectedCaps is the container's expected capability set: the baseline's,
+// else the OCI spec's bounding set.
+func (s *Subject) expectedCaps() (probes.CapSet, bool) {
+	if b := s.baseline(); b != nil {
+		return b.Caps, true
 	}
-	return uid.ok && uid.v == 0 && caps.ok && caps.v&capSetgid != 0
+	bnd, _, ok := ociCaps(s.OCI)
+	return bnd, ok
 }
 
 // chosenGroups grades a process finding of a container whose root may set

@@ -1,7 +1,11 @@
 package integration
 
 import (
+	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,5 +51,44 @@ func TestHeldoutRootDaemonDropsPrivilege(t *testing.T) {
 	slices.Sort(info)
 	if want := []string{"run-as-group", "run-as-user", "supplemental-groups"}; !slices.Equal(info, want) {
 		t.Errorf("the worker's info findings %v, want %v:%s", info, want, dump(r))
+	}
+}
+
+// TestHeldoutCapPrefixedNames: containerd writes "CAP_" + the name into the
+// OCI spec, so capabilities spelt with the prefix become CAP_CAP_NET_ADMIN
+// and CAP_CAP_NET_RAW, which runc ignores: the kernel shows NET_RAW kept and
+// NET_ADMIN not granted. That is the runtime's semantics, not a drift: no
+// finding, and the container's problems name both spellings.
+func TestHeldoutCapPrefixedNames(t *testing.T) {
+	lab := harness.SharedLab(t)
+	a := launchDeclared(t, lab, podYAML("heldout-capnames", `  containers:
+  - name: main
+    image: `+harness.BusyboxImage+`
+    command: [sleep, "3600"]
+    securityContext: {capabilities: {add: [CAP_NET_ADMIN], drop: [CAP_NET_RAW]}}
+`))
+	r := scanOf(t, lab, a)
+	if len(r.Containers) != 1 {
+		t.Fatalf("containers %+v", r.Containers)
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", r.Containers[0].PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eff uint64
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:\t"); ok {
+			eff, _ = strconv.ParseUint(v, 16, 64)
+		}
+	}
+	const netAdmin, netRaw = 1 << 12, 1 << 13
+	if eff&netRaw == 0 || eff&netAdmin != 0 {
+		t.Fatalf("kernel CapEff %#x: want NET_RAW kept and NET_ADMIN not granted (containerd's CAP_CAP_ names)", eff)
+	}
+	if got := drifts(r); len(got) != 0 {
+		t.Errorf("findings %v, want none:%s", got, dump(r))
+	}
+	if p := r.Containers[0].Problems; len(p) != 1 || !strings.Contains(p[0], "CAP_CAP_NET_ADMIN") || !strings.Contains(p[0], "CAP_CAP_NET_RAW") {
+		t.Errorf("problems %q, want both CAP_-prefixed names", p)
 	}
 }

@@ -73,7 +73,10 @@ func evalCapabilities(s *Subject) []Finding {
 // processCaps reports at most one finding per process: the first set, in
 // the order CapEff, CapPrm, CapBnd, CapAmb, that holds a capability it
 // should not; else the first that lacks one (info); else, for a non-root
-// process, the capabilities the spec added that it cannot use (info).
+// process, the capabilities the spec added that it cannot use (info). In a
+// container expected to run as root, a non-root process whose five sets
+// all lie within the container's set holds no more than root may hand a
+// worker: info.
 func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet, privileged bool) []Finding {
 	if s.inNestedUserNS(p) {
 		// Its sets, the bounding set included, are its own user
@@ -97,7 +100,17 @@ func processCaps(s *Subject, p *probes.Process, set, added probes.CapSet, privil
 	}
 	for _, c := range sets {
 		if c.got&^c.want != 0 {
-			return []Finding{capsDiff(s, LayerProcess, p, c.name, c.want, c.got, set)}
+			f := capsDiff(s, LayerProcess, p, c.name, c.want, c.got, set)
+			if f.Severity != Info && !s.procRoot(p) && s.expectsRoot() && withinSet(p.Caps, set) {
+				// A root container's process may keep any of its set
+				// when it changes user (PR_SET_KEEPCAPS, ambient
+				// capabilities): a worker holding part of root's set.
+				// (A root process's own extra sets stay a drift: the
+				// runtime, not the workload, shaped them.)
+				f.Severity = Info
+				f.Message += ": within the set the container's root holds (less privilege than expected)"
+			}
+			return []Finding{f}
 		}
 	}
 	for _, c := range sets {
@@ -151,6 +164,11 @@ func capsDiff(s *Subject, layer Layer, p *probes.Process, name string, want, got
 		pid = p.PID
 	}
 	return s.finding(capsCheck, sev, layer, pid, name, hexCaps(want), hexCaps(got), msg)
+}
+
+// withinSet reports whether every set of c lies within set.
+func withinSet(c probes.Capabilities, set probes.CapSet) bool {
+	return (c.Effective|c.Permitted|c.Bounding|c.Ambient|c.Inheritable)&^set == 0
 }
 
 // hexCaps prints a set as /proc/<pid>/status does.

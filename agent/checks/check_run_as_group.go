@@ -4,7 +4,10 @@ import "github.com/rtaudit/rtaudit/probes"
 
 // run-as-group: securityContext.runAsGroup (container over pod) → CRI
 // run_as_group → OCI process.user.gid → /proc/<pid>/status Gid. Unset, the
-// primary group of the image's user decides (the OCI spec).
+// primary group of the image's user decides (the OCI spec). In a container
+// expected to run as root with CAP_SETGID a process may take any group
+// itself (a daemon's workers dropping to their user): info at the process
+// layer (mayChooseGroups).
 func init() {
 	register(Check{
 		ID:          RunAsGroup,
@@ -25,7 +28,13 @@ func evalRunAsGroup(s *Subject) []Finding {
 		cri = some(same(*c.GID))
 	}
 	oci := ociGID(s.OCI)
-	return fd.run(s, declared, cri, opt[ids]{same(oci.v), oci.ok}, func(p *probes.Process) opt[ids] {
+	fs := fd.run(s, declared, cri, opt[ids]{same(oci.v), oci.ok}, func(p *probes.Process) opt[ids] {
 		return some(s.procGIDs(p))
 	})
+	if len(fs) > 0 && s.mayChooseGroups() {
+		for i := range fs {
+			fs[i] = chosenGroups(fs[i])
+		}
+	}
+	return fs
 }

@@ -16,7 +16,11 @@ import (
 // image's /etc/group memberships (and the kubelet volume GIDs), so only
 // the OCI spec bounds a process; with Strict nothing beyond the declared
 // groups and the primary group is allowed. The CRI config must carry
-// exactly the declared groups whatever the policy.
+// exactly the declared groups whatever the policy. A container expected to
+// run as root with CAP_SETGID may set any groups (setgroups(2) asks no
+// more): a root daemon whose workers drop to another user and take its
+// groups (nginx, su, gosu) stays within its declared power, so such extra
+// groups are info.
 func init() {
 	register(Check{
 		ID:          SupplementalGroups,
@@ -72,12 +76,16 @@ func evalSupplementalGroups(s *Subject) []Finding {
 	} else if policy == expect.GroupsStrict && primary.ok {
 		allowed = withPrimary(declared, primary.v)
 	}
+	mayChoose := s.mayChooseGroups()
 	var fs []Finding
 	for _, p := range s.Processes {
 		if p == nil {
 			continue
 		}
 		if f, bad := groupsDiff(s, LayerProcess, p, "Groups", declared, s.procGroups(p), allowed); bad {
+			if mayChoose {
+				f = chosenGroups(f)
+			}
 			fs = append(fs, f)
 		}
 	}

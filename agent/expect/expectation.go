@@ -308,8 +308,9 @@ func CRINamespaces(cfg *runtimeapi.ContainerConfig, sandboxNS *runtimeapi.Namesp
 // setupCapabilities): start from the default set; "ALL" in add makes it
 // every capability, "ALL" in drop makes it empty (drop wins over add); then
 // the named adds, then the named drops. Privileged means every capability
-// whatever add and drop say. Names are matched without case and the CAP_
-// prefix; unknown names are returned.
+// whatever add and drop say. Names are matched without case; CRI-O also
+// accepts the CAP_ prefix, containerd does not (runtimeCapNames). Unknown
+// names are returned.
 func ResolveCaps(d RuntimeDefaults, add, drop []string, privileged bool) (probes.CapSet, []string) {
 	all := d.All()
 	set, unknown := d.DefaultCaps()
@@ -322,9 +323,31 @@ func ResolveCaps(d RuntimeDefaults, add, drop []string, privileged bool) (probes
 	if slices.ContainsFunc(drop, isAll) {
 		set = 0
 	}
-	added, u1 := probes.ParseCapNames(slices.DeleteFunc(slices.Clone(add), isAll))
-	dropped, u2 := probes.ParseCapNames(slices.DeleteFunc(slices.Clone(drop), isAll))
-	return (set | added) &^ dropped, append(append(unknown, u1...), u2...)
+	addNames, i1 := runtimeCapNames(d, add)
+	dropNames, i2 := runtimeCapNames(d, drop)
+	added, u1 := probes.ParseCapNames(addNames)
+	dropped, u2 := probes.ParseCapNames(dropNames)
+	return (set | added) &^ dropped, slices.Concat(unknown, i1, u1, i2, u2)
+}
+
+// runtimeCapNames are the names of an add or drop list that name a
+// capability to the runtime, "ALL" left out, and those it ignores.
+// containerd writes "CAP_" + the upper-cased name into the OCI spec
+// whatever the name holds, so "CAP_NET_RAW" becomes CAP_CAP_NET_RAW, which
+// runc ignores as unknown: such a drop keeps the capability and such an
+// add grants nothing (seen in /proc/<pid>/status on containerd 1.6.20 and
+// 2.4.2). CRI-O adds the prefix only when it is missing.
+func runtimeCapNames(d RuntimeDefaults, names []string) (named, ignored []string) {
+	for _, n := range names {
+		switch {
+		case isAll(n):
+		case !d.IsCRIO() && strings.HasPrefix(strings.ToUpper(strings.TrimSpace(n)), "CAP_"):
+			ignored = append(ignored, fmt.Sprintf("%s (containerd reads CAP_%s)", n, strings.ToUpper(strings.TrimSpace(n))))
+		default:
+			named = append(named, n)
+		}
+	}
+	return named, ignored
 }
 
 // added is the set an add list names, ALL being every capability.
@@ -332,7 +355,8 @@ func added(d RuntimeDefaults, add []string) probes.CapSet {
 	if slices.ContainsFunc(add, isAll) {
 		return d.All()
 	}
-	set, _ := probes.ParseCapNames(add)
+	names, _ := runtimeCapNames(d, add)
+	set, _ := probes.ParseCapNames(names)
 	return set
 }
 

@@ -72,7 +72,7 @@ func TestResolveCaps(t *testing.T) {
 	}{
 		{"defaults", nil, nil, false, def},
 		{"add one", []string{"NET_ADMIN"}, nil, false, def | caps(t, "NET_ADMIN")},
-		{"lower case and prefix", []string{"cap_net_admin"}, []string{"chown"}, false, (def | caps(t, "NET_ADMIN")) &^ caps(t, "CHOWN")},
+		{"lower case", []string{"net_admin"}, []string{"chown"}, false, (def | caps(t, "NET_ADMIN")) &^ caps(t, "CHOWN")},
 		{"drop ALL add one", []string{"NET_BIND_SERVICE"}, []string{"ALL"}, false, caps(t, "NET_BIND_SERVICE")},
 		{"add ALL drop one", []string{"ALL"}, []string{"CHOWN"}, false, all &^ caps(t, "CHOWN")},
 		{"add ALL drop ALL", []string{"ALL"}, []string{"all"}, false, 0},
@@ -85,6 +85,19 @@ func TestResolveCaps(t *testing.T) {
 				t.Errorf("got %v (unknown %v), want %v", got, unknown, tc.want)
 			}
 		})
+	}
+	// containerd prefixes CAP_ whatever the name holds: CAP_CAP_NET_ADMIN
+	// and CAP_CAP_NET_RAW are unknown to runc, which ignores them (kernel:
+	// CapEff 0xa80425fb, neither added nor dropped, on 1.6.20 and 2.4.2).
+	// CRI-O adds the prefix only when it is missing.
+	got, unknown := ResolveCaps(d, []string{"cap_net_admin"}, []string{"CAP_NET_RAW"}, false)
+	if got != def || len(unknown) != 2 || !strings.Contains(unknown[0], "CAP_CAP_NET_ADMIN") {
+		t.Errorf("containerd, CAP_-prefixed names: got %v (unknown %q), want the defaults and both names reported", got, unknown)
+	}
+	crio := DefaultsFor("cri-o", "1.34.0")
+	crioDef, _ := crio.DefaultCaps()
+	if got, unknown := ResolveCaps(crio, []string{"CAP_NET_ADMIN"}, []string{"CAP_CHOWN"}, false); got != (crioDef|caps(t, "NET_ADMIN"))&^caps(t, "CHOWN") || len(unknown) > 0 {
+		t.Errorf("CRI-O, CAP_-prefixed names: got %v (unknown %q)", got, unknown)
 	}
 	if _, unknown := ResolveCaps(d, []string{"NET_ADMN"}, nil, false); len(unknown) != 1 {
 		t.Errorf("a misspelt capability must be reported, got %v", unknown)

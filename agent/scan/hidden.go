@@ -346,8 +346,17 @@ func (s *pass) createdMeanwhile(ctx context.Context, groups []hideout) []hideout
 		s.log.Debug("cannot list the runtime's IDs again", "err", err)
 		return groups
 	}
+	// An audited container is not new: its processes were found by its
+	// pid namespace and cgroups, so one in only some of its cgroups was put
+	// there from outside, not by the runtime.
+	audited := make(map[string]bool, len(s.subjects))
+	for _, subj := range s.subjects {
+		audited[subj.ContainerID] = true
+	}
 	for id := range ids {
-		s.k.unjudged[id] = true
+		if !audited[id] {
+			s.k.unjudged[id] = true
+		}
 	}
 	out := groups[:0]
 	for _, g := range groups {

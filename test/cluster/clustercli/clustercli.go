@@ -88,7 +88,7 @@ func Run(args []string, out io.Writer) error {
 }
 
 func build(cache string, out io.Writer) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 85*time.Minute) // cold, on a loaded 2-core host
 	defer cancel()
 	bins, times, err := cluster.Build(ctx, cache)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -73,5 +74,40 @@ func TestLayout(t *testing.T) {
 	}
 	if seen < len(forbidden)-1 {
 		t.Errorf("only %d packages matched the rules: is the module path right?", seen)
+	}
+}
+
+// linkedNever are packages the binaries must not link: each registers
+// every API group of Kubernetes at start-up (through
+// k8s.io/client-go/kubernetes/scheme), which costs every run of rtaudit
+// megabytes of binary and thousands of allocations before main (issue
+// #17). agent/internal/kube is the narrow client that replaces them.
+var linkedNever = []string{
+	"k8s.io/client-go/kubernetes",
+	"k8s.io/client-go/informers",
+	"k8s.io/client-go/discovery",
+	"k8s.io/client-go/dynamic/dynamicinformer",
+}
+
+// TestBinariesLinkNoTypedClientset checks the binaries' dependencies with
+// go list -deps.
+func TestBinariesLinkNoTypedClientset(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH: cannot list dependencies")
+	}
+	out, err := exec.Command("go", "list", "-deps", "-test=false", module+"cmd/rtaudit", module+"cmd/kubectl-rtaudit").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "k8s.io/client-go/rest") {
+		t.Fatalf("the binaries do not link k8s.io/client-go/rest: is the listing right? %d packages", len(deps))
+	}
+	for _, dep := range deps {
+		for _, bad := range linkedNever {
+			if dep == bad || strings.HasPrefix(dep, bad+"/") {
+				t.Errorf("a binary links %s (forbidden: %s registers every API group)", dep, bad)
+			}
+		}
 	}
 }

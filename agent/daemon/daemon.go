@@ -10,10 +10,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/rtaudit/rtaudit/agent/declared"
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 	"github.com/rtaudit/rtaudit/agent/reports"
 	"github.com/rtaudit/rtaudit/agent/scan"
 	"github.com/rtaudit/rtaudit/agent/waiver"
@@ -77,7 +77,7 @@ type Agent struct {
 	last     *scan.Report
 	pods     *declared.Informer       // nil in CRI-only mode
 	policies *declared.PolicyInformer // nil unless Options.NetworkPolicies
-	kube     kubernetes.Interface     // nil in CRI-only mode
+	kube     kube.Interface           // nil in CRI-only mode
 
 	ready      atomic.Bool  // the first complete audit is done
 	incomplete atomic.Bool  // the last audit could not read every container
@@ -156,7 +156,7 @@ func newAgent(o Options) (*Agent, error) {
 		waivers: &waivers{file: o.Waivers, log: o.Logger}}
 	a.metrics = newMetrics(o.Version, o.PodLabels, func() bool { return a.pods != nil && a.pods.Healthy() })
 	if o.Kube != nil {
-		cs, err := kubernetes.NewForConfig(o.Kube)
+		cs, err := kube.NewForConfig(o.Kube)
 		if err != nil {
 			return nil, fmt.Errorf("kube-api: %w", err)
 		}

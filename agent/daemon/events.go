@@ -10,9 +10,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 	"github.com/rtaudit/rtaudit/agent/scan"
 )
 
@@ -20,12 +20,12 @@ import (
 // finding, at most 10 a minute per node (a burst of drift is in the
 // Reports and the logs; Events are a nudge, not the record).
 type eventPoster struct {
-	cs    kubernetes.Interface
+	cs    kube.Interface
 	limit *rate.Limiter
 	log   *slog.Logger
 }
 
-func newEventPoster(cs kubernetes.Interface, log *slog.Logger) *eventPoster {
+func newEventPoster(cs kube.Interface, log *slog.Logger) *eventPoster {
 	return &eventPoster{cs: cs, limit: rate.NewLimiter(rate.Every(6*time.Second), 10), log: log}
 }
 
@@ -61,7 +61,7 @@ func (e *eventPoster) post(ctx context.Context, r *scan.Report, f checks.Finding
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := e.cs.CoreV1().Events(f.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+	if _, err := e.cs.Events(f.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
 		e.log.Warn("cannot post an event", "pod", f.Namespace+"/"+f.Pod, "err", err)
 	}
 }

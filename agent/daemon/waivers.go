@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 	"github.com/rtaudit/rtaudit/agent/waiver"
 )
 
@@ -34,7 +35,7 @@ var waiverResources = []schema.GroupVersionResource{
 
 // watchWaivers starts watching the waiver CRDs if the API serves them.
 func (w *waivers) watch(ctx context.Context, cfg *rest.Config) error {
-	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	disc, err := kube.NewForConfig(cfg)
 	if err != nil {
 		return err
 	}
@@ -46,12 +47,29 @@ func (w *waivers) watch(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return err
 	}
-	f := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
 	for _, gvr := range waiverResources {
-		w.informers = append(w.informers, f.ForResource(gvr).Informer())
+		inf := waiverInformer(dyn, gvr)
+		w.informers = append(w.informers, inf)
+		go inf.Run(ctx.Done())
 	}
-	f.Start(ctx.Done())
 	return nil
+}
+
+// waiverInformer watches one waiver resource in every namespace: the
+// informer dynamicinformer's factory would make (namespace index, no
+// resync), without the factory.
+func waiverInformer(dyn dynamic.Interface, gvr schema.GroupVersionResource) cache.SharedIndexInformer {
+	ri := dyn.Resource(gvr).Namespace(metav1.NamespaceAll)
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return ri.List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			return ri.Watch(ctx, o)
+		},
+	}
+	return cache.NewSharedIndexInformer(cache.ToListWatcherWithWatchListSemantics(lw, dyn), &unstructured.Unstructured{}, 0,
+		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 }
 
 // list returns the waivers in force now.

@@ -12,10 +12,10 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/rtaudit/rtaudit/agent/expect"
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 )
 
 // Informer is the long-running kube-api source: a watch of the pods bound
@@ -23,7 +23,7 @@ import (
 // server is unreachable it keeps answering from the last known pods and
 // Healthy says so; it never blocks a scan.
 type Informer struct {
-	cs       kubernetes.Interface
+	cs       kube.Interface
 	informer cache.SharedIndexInformer
 	synced   atomic.Bool
 	healthy  atomic.Bool // the watch delivered since its last error
@@ -47,12 +47,12 @@ const missTTL = 30 * time.Second
 const uidIndex = "uid"
 
 // NewInformer watches the pods bound to node through cs; call Run.
-func NewInformer(cs kubernetes.Interface, node string) (*Informer, error) {
+func NewInformer(cs kube.Interface, node string) (*Informer, error) {
 	if node == "" {
 		return nil, fmt.Errorf("kube-api: no node name (set --node-name or NODE_NAME)")
 	}
 	onNode := fields.OneTermEqualSelector("spec.nodeName", node).String()
-	pods := cs.CoreV1().Pods(metav1.NamespaceAll)
+	pods := cs.Pods(metav1.NamespaceAll)
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			o.FieldSelector = onNode
@@ -177,7 +177,7 @@ func (in *Informer) live(namespace, name string) (*corev1.Pod, bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	p, err := in.cs.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+	p, err := in.cs.Pods(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		in.mu.Lock()
 		in.missed[k] = time.Now()

@@ -7,8 +7,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 )
 
 // namespaceWatch keeps the namespaces' labels (Pod Security Admission's
@@ -19,8 +20,8 @@ type namespaceWatch struct {
 	informer cache.SharedIndexInformer
 }
 
-func newNamespaceWatch(cs kubernetes.Interface) *namespaceWatch {
-	nss := cs.CoreV1().Namespaces()
+func newNamespaceWatch(cs kube.Interface) *namespaceWatch {
+	nss := cs.Namespaces()
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			return nss.List(ctx, o)

@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/rtaudit/rtaudit/agent/internal/kube/kubefake"
 )
 
 func pod(ns, name, uid, node string, ann map[string]string) *corev1.Pod {
@@ -24,7 +26,7 @@ func TestInformer(t *testing.T) {
 		pod("a", "web", "u1", "n1", nil),
 		pod("kube-system", "etcd-n1", "mirror-uid", "n1", map[string]string{mirrorAnnotation: "static-uid"}),
 	)
-	in, err := NewInformer(cs, "n1")
+	in, err := NewInformer(kubefake.New(cs), "n1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +72,7 @@ func TestInformerNamespaceLabels(t *testing.T) {
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted"}}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "b"}},
 	)
-	in, err := NewInformer(cs, "n1")
+	in, err := NewInformer(kubefake.New(cs), "n1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +118,7 @@ func TestIndexNamespaceLabels(t *testing.T) {
 		t.Fatal("labels before SetNamespaces")
 	}
 	cs := fake.NewClientset(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"x": "y"}}})
-	nss, err := getNamespaces(context.Background(), cs, []*corev1.Pod{pod("a", "web", "u1", "n1", nil), pod("gone", "p", "u2", "n1", nil)})
+	nss, err := getNamespaces(context.Background(), kubefake.New(cs), []*corev1.Pod{pod("a", "web", "u1", "n1", nil), pod("gone", "p", "u2", "n1", nil)})
 	if err == nil || len(nss) != 1 {
 		t.Fatalf("namespaces %v, err %v: want a, and an error for the missing one", nss, err)
 	}

@@ -7,11 +7,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/rtaudit/rtaudit/agent/expect"
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 )
 
 // KubeAPIOptions selects the API server and the node whose pods to read.
@@ -34,14 +34,14 @@ func LoadKubeAPI(ctx context.Context, o KubeAPIOptions) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kube-api: %w", err)
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := kube.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kube-api: %w", err)
 	}
 	var pods []*corev1.Pod
 	opts := metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", o.Node).String()}
 	for {
-		list, err := cs.CoreV1().Pods(metav1.NamespaceAll).List(ctx, opts)
+		list, err := cs.Pods(metav1.NamespaceAll).List(ctx, opts)
 		if err != nil {
 			return nil, fmt.Errorf("kube-api: listing pods of node %s: %w", o.Node, err)
 		}

@@ -8,7 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 )
 
 // NamespaceLabeler is a Source that also knows namespaces' labels (the Pod
@@ -40,7 +41,7 @@ func (ix *Index) NamespaceLabels(name string) (map[string]string, bool) {
 // getNamespaces reads the namespaces of pods, one GET each. A namespace
 // that cannot be read is left out (its pods' enforce level is then
 // unknown); the first error is returned beside what was read.
-func getNamespaces(ctx context.Context, cs kubernetes.Interface, pods []*corev1.Pod) ([]*corev1.Namespace, error) {
+func getNamespaces(ctx context.Context, cs kube.Interface, pods []*corev1.Pod) ([]*corev1.Namespace, error) {
 	seen := map[string]bool{}
 	var out []*corev1.Namespace
 	var first error
@@ -49,7 +50,7 @@ func getNamespaces(ctx context.Context, cs kubernetes.Interface, pods []*corev1.
 			continue
 		}
 		seen[p.Namespace] = true
-		ns, err := cs.CoreV1().Namespaces().Get(ctx, p.Namespace, metav1.GetOptions{})
+		ns, err := cs.Namespaces().Get(ctx, p.Namespace, metav1.GetOptions{})
 		if err != nil {
 			if first == nil {
 				first = fmt.Errorf("kube-api: reading namespace %s: %w", p.Namespace, err)

@@ -13,8 +13,9 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
+
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 )
 
 // LoadNetworkPolicies lists every NetworkPolicy of the cluster (a
@@ -24,14 +25,14 @@ func LoadNetworkPolicies(ctx context.Context, o KubeAPIOptions) ([]*networkingv1
 	if err != nil {
 		return nil, fmt.Errorf("kube-api: %w", err)
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := kube.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kube-api: %w", err)
 	}
 	out := []*networkingv1.NetworkPolicy{}
 	opts := metav1.ListOptions{}
 	for {
-		list, err := cs.NetworkingV1().NetworkPolicies(metav1.NamespaceAll).List(ctx, opts)
+		list, err := cs.NetworkPolicies(metav1.NamespaceAll).List(ctx, opts)
 		if err != nil {
 			return nil, fmt.Errorf("kube-api: listing network policies: %w", err)
 		}

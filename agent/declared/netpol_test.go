@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/rtaudit/rtaudit/agent/internal/kube/kubefake"
 )
 
 func TestNetworkPoliciesFromManifests(t *testing.T) {
@@ -69,7 +71,7 @@ spec: {podSelector: {}}
 func TestPolicyInformer(t *testing.T) {
 	np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny", Namespace: "shop"}}
 	cs := fake.NewClientset(np)
-	p := NewPolicyInformer(cs)
+	p := NewPolicyInformer(kubefake.New(cs))
 	if p.Policies() != nil {
 		t.Error("policies known before the first sync")
 	}

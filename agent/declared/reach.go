@@ -3,6 +3,8 @@ package declared
 import (
 	"context"
 	"time"
+
+	"k8s.io/client-go/rest"
 )
 
 // reachEvery is how often the informer asks the API server whether it is
@@ -36,10 +38,11 @@ func (in *Informer) watchReach(ctx context.Context, every time.Duration) {
 // probe asks /readyz once within timeout; a client without a REST client
 // (a fake) counts as reachable.
 func (in *Informer) probe(ctx context.Context, timeout time.Duration) bool {
-	rc := in.cs.Discovery().RESTClient()
-	if rc == nil {
+	c, ok := in.cs.(interface{ RESTClient() rest.Interface })
+	if !ok {
 		return true
 	}
+	rc := c.RESTClient()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return rc.Get().AbsPath("/readyz").Do(ctx).Error() == nil

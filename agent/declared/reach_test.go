@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 )
 
 // An API server that stops answering /readyz makes the source unhealthy
@@ -30,7 +31,7 @@ func TestReachProbeFollowsTheServer(t *testing.T) {
 		_, _ = w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
-	cs, err := kubernetes.NewForConfig(&rest.Config{Host: srv.URL})
+	cs, err := kube.NewForConfig(&rest.Config{Host: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

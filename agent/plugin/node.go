@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 )
 
 // nodeOptions are `kubectl rtaudit node NODE`: rtaudit scan on that node.
@@ -54,7 +55,7 @@ func (o *nodeOptions) Run(ctx context.Context, s Streams) (int, error) {
 }
 
 // runOn runs rtaudit with args on node, in the plugin's pod.
-func (p *podRunFlags) runOn(ctx context.Context, cs kubernetes.Interface, cfg *rest.Config, node string, args []string, s Streams, started func(string)) (int, error) {
+func (p *podRunFlags) runOn(ctx context.Context, cs kube.Interface, cfg *rest.Config, node string, args []string, s Streams, started func(string)) (int, error) {
 	if strings.ContainsAny(node, "/ ") || node == "" {
 		return ExitError, usagef("node %q: not a node name", node)
 	}
@@ -69,7 +70,7 @@ func (p *podRunFlags) runOn(ctx context.Context, cs kubernetes.Interface, cfg *r
 	if err != nil {
 		return ExitError, err
 	}
-	if _, err := cs.CoreV1().Nodes().Get(ctx, node, getOpts); err != nil {
+	if _, err := cs.Nodes().Get(ctx, node, getOpts); err != nil {
 		return ExitError, fmt.Errorf("node %s: %w", node, err)
 	}
 	return runPod(ctx, cs, pod, p.timeout, s.Out, s.Err, started)

@@ -11,12 +11,12 @@ import (
 	"syscall"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/rtaudit/rtaudit/agent/internal/cmdline"
 	"github.com/rtaudit/rtaudit/agent/internal/completion"
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 )
 
 // Exit codes, as rtaudit's: a node or pod run passes on rtaudit's own.
@@ -168,12 +168,12 @@ func (k *kubeFlags) clients() (*rest.Config, string, error) {
 	return cfg, ns, nil
 }
 
-func (k *kubeFlags) clientset() (kubernetes.Interface, *rest.Config, string, error) {
+func (k *kubeFlags) clientset() (kube.Interface, *rest.Config, string, error) {
 	cfg, ns, err := k.clients()
 	if err != nil {
 		return nil, nil, "", err
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := kube.NewForConfig(cfg)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("kubeconfig: %w", err)
 	}

@@ -64,7 +64,7 @@ func (o *podOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if o.namespace != "" {
 		ns = o.namespace
 	}
-	target, err := cs.CoreV1().Pods(ns).Get(ctx, o.pod, getOpts)
+	target, err := cs.Pods(ns).Get(ctx, o.pod, getOpts)
 	if err != nil {
 		return ExitError, fmt.Errorf("pod %s/%s: %w", ns, o.pod, err)
 	}

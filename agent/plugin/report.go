@@ -9,11 +9,11 @@ import (
 	"strconv"
 
 	"github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
-	"github.com/openreports/reports-api/pkg/client/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 	"github.com/rtaudit/rtaudit/agent/report"
 	"github.com/rtaudit/rtaudit/agent/reports"
 	"github.com/rtaudit/rtaudit/agent/scan"
@@ -58,7 +58,7 @@ func (o *reportOptions) Run(ctx context.Context, s Streams) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
-	rc, err := versioned.NewForConfig(cfg)
+	rc, err := kube.NewForConfig(cfg)
 	if err != nil {
 		return ExitError, fmt.Errorf("kubeconfig: %w", err)
 	}
@@ -68,7 +68,7 @@ func (o *reportOptions) Run(ctx context.Context, s Streams) (int, error) {
 	}
 	var objs []v1alpha1.Report
 	for opts := sel; ; {
-		list, err := rc.OpenreportsV1alpha1().Reports(ns).List(ctx, opts)
+		list, err := rc.Reports(ns).List(ctx, opts)
 		if err != nil {
 			return ExitError, fmt.Errorf("listing Reports: %w", err)
 		}
@@ -79,7 +79,7 @@ func (o *reportOptions) Run(ctx context.Context, s Streams) (int, error) {
 	}
 	if o.allNamespaces {
 		for opts := sel; ; {
-			list, err := rc.OpenreportsV1alpha1().ClusterReports().List(ctx, opts)
+			list, err := rc.ClusterReports().List(ctx, opts)
 			if err != nil {
 				return ExitError, fmt.Errorf("listing ClusterReports: %w", err)
 			}

@@ -15,9 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 	"github.com/rtaudit/rtaudit/agent/report"
 )
 
@@ -25,7 +25,7 @@ import (
 // output to out, and returns the container's exit code. The pod is deleted
 // whatever happens: done, failed, timed out or interrupted (ctx
 // cancelled). notify, when set, hears the pod's name once it exists.
-func runPod(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod, timeout time.Duration, out, errOut io.Writer, notify func(string)) (int, error) {
+func runPod(ctx context.Context, cs kube.Interface, p *corev1.Pod, timeout time.Duration, out, errOut io.Writer, notify func(string)) (int, error) {
 	// The name is chosen here, not by the API server (generateName), so a
 	// pod whose creation a signal interrupts can still be deleted.
 	p = p.DeepCopy()
@@ -35,12 +35,12 @@ func runPod(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod, timeout
 		// A fresh context: the run's may be cancelled already.
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		err := cs.CoreV1().Pods(p.Namespace).Delete(dctx, name, metav1.DeleteOptions{GracePeriodSeconds: new(int64(0))})
+		err := cs.Pods(p.Namespace).Delete(dctx, name, metav1.DeleteOptions{GracePeriodSeconds: new(int64(0))})
 		if err != nil && !apierrors.IsNotFound(err) {
 			fmt.Fprintf(errOut, "kubectl rtaudit: deleting pod %s/%s: %v (delete it by hand)\n", p.Namespace, name, err)
 		}
 	}()
-	if _, err := cs.CoreV1().Pods(p.Namespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+	if _, err := cs.Pods(p.Namespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
 		if ctx.Err() != nil {
 			return ExitInterrupted, errInterrupted
 		}
@@ -63,8 +63,8 @@ func runPod(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod, timeout
 
 // follow waits for the agent container to start, streams its log and
 // returns its exit code.
-func follow(ctx context.Context, cs kubernetes.Interface, ns, name string, out io.Writer) (int, error) {
-	pods := cs.CoreV1().Pods(ns)
+func follow(ctx context.Context, cs kube.Interface, ns, name string, out io.Writer) (int, error) {
+	pods := cs.Pods(ns)
 	if _, err := waitPod(ctx, pods, name, func(st *corev1.ContainerStatus) bool { return st.State.Running != nil || st.State.Terminated != nil }); err != nil {
 		return ExitError, err
 	}
@@ -195,10 +195,10 @@ func apiAddress(cfg *rest.Config) (string, string, error) {
 }
 
 // lastState says, for a timeout's message, what the pod was waiting for.
-func lastState(cs kubernetes.Interface, ns, name string) string {
+func lastState(cs kube.Interface, ns, name string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	p, err := cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+	p, err := cs.Pods(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return ""
 	}

@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/rtaudit/rtaudit/agent/internal/kube/kubefake"
 )
 
 // fakeKubelet plays the kubelet on the fake API: once the plugin's pod
@@ -63,7 +65,7 @@ func TestRunPod(t *testing.T) {
 		corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1}})
 	var out, errOut bytes.Buffer
 	var started string
-	code, err := runPod(ctx, cs, testPod(t), time.Minute, &out, &errOut, func(name string) { started = name })
+	code, err := runPod(ctx, kubefake.New(cs), testPod(t), time.Minute, &out, &errOut, func(name string) { started = name })
 	if err != nil || code != 1 || out.String() != "fake logs" || !strings.HasPrefix(started, "rtaudit-") {
 		t.Errorf("success: code %d err %v out %q pod %q", code, err, out.String(), started)
 	}
@@ -71,7 +73,7 @@ func TestRunPod(t *testing.T) {
 
 	cs = fake.NewClientset()
 	fakeKubelet(t, cs, corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "no such host"}})
-	code, err = runPod(ctx, cs, testPod(t), time.Minute, &out, &errOut, nil)
+	code, err = runPod(ctx, kubefake.New(cs), testPod(t), time.Minute, &out, &errOut, nil)
 	if code != ExitError || err == nil || !strings.Contains(err.Error(), "cannot start: ErrImagePull: no such host") {
 		t.Errorf("image error: code %d err %v", code, err)
 	}
@@ -80,14 +82,14 @@ func TestRunPod(t *testing.T) {
 	cs = fake.NewClientset() // no kubelet: the pod never starts
 	cctx, cancel := context.WithCancel(ctx)
 	time.AfterFunc(100*time.Millisecond, cancel)
-	code, err = runPod(cctx, cs, testPod(t), time.Minute, &out, &errOut, nil)
+	code, err = runPod(cctx, kubefake.New(cs), testPod(t), time.Minute, &out, &errOut, nil)
 	if code != ExitInterrupted || err != errInterrupted {
 		t.Errorf("interrupted: code %d err %v", code, err)
 	}
 	noPods(t, cs)
 
 	cs = fake.NewClientset()
-	code, err = runPod(ctx, cs, testPod(t), 100*time.Millisecond, &out, &errOut, nil)
+	code, err = runPod(ctx, kubefake.New(cs), testPod(t), 100*time.Millisecond, &out, &errOut, nil)
 	if code != ExitError || err == nil || !strings.Contains(err.Error(), "no result within --timeout 100ms") {
 		t.Errorf("timeout: code %d err %v", code, err)
 	}

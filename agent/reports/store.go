@@ -5,13 +5,14 @@ import (
 	"fmt"
 
 	v1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
-	"github.com/openreports/reports-api/pkg/client/clientset/versioned"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 )
 
 // store reads and writes one format. Both speak in OpenReports Reports (a
@@ -33,9 +34,15 @@ func deleteOptions(uid types.UID) metav1.DeleteOptions {
 	return metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}}
 }
 
-// openReports writes openreports.io/v1alpha1 through the generated
-// clientset.
-type openReports struct{ cs versioned.Interface }
+// OpenReports is the part of an openreports.io/v1alpha1 client the Writer
+// uses: *kube.Clientset in production.
+type OpenReports interface {
+	Reports(namespace string) kube.ReportClient
+	ClusterReports() kube.ClusterReportClient
+}
+
+// openReports writes openreports.io/v1alpha1 through the typed client.
+type openReports struct{ cs OpenReports }
 
 func (s openReports) format() Mode { return ModeOpenReports }
 
@@ -45,7 +52,7 @@ func (s openReports) list(ctx context.Context, cluster bool, selector string) ([
 	for {
 		var next string
 		if cluster {
-			l, err := s.cs.OpenreportsV1alpha1().ClusterReports().List(ctx, opts)
+			l, err := s.cs.ClusterReports().List(ctx, opts)
 			if err != nil {
 				return nil, err
 			}
@@ -54,7 +61,7 @@ func (s openReports) list(ctx context.Context, cluster bool, selector string) ([
 			}
 			next = l.Continue
 		} else {
-			l, err := s.cs.OpenreportsV1alpha1().Reports(metav1.NamespaceAll).List(ctx, opts)
+			l, err := s.cs.Reports(metav1.NamespaceAll).List(ctx, opts)
 			if err != nil {
 				return nil, err
 			}
@@ -72,42 +79,42 @@ func (s openReports) list(ctx context.Context, cluster bool, selector string) ([
 
 func (s openReports) get(ctx context.Context, k key) (*v1alpha1.Report, error) {
 	if k.cluster {
-		c, err := s.cs.OpenreportsV1alpha1().ClusterReports().Get(ctx, k.name, metav1.GetOptions{})
+		c, err := s.cs.ClusterReports().Get(ctx, k.name, metav1.GetOptions{})
 		if err != nil {
 			return nil, err
 		}
 		return fromCluster(c), nil
 	}
-	return s.cs.OpenreportsV1alpha1().Reports(k.namespace).Get(ctx, k.name, metav1.GetOptions{})
+	return s.cs.Reports(k.namespace).Get(ctx, k.name, metav1.GetOptions{})
 }
 
 func (s openReports) create(ctx context.Context, k key, obj *v1alpha1.Report) (*v1alpha1.Report, error) {
 	if k.cluster {
-		c, err := s.cs.OpenreportsV1alpha1().ClusterReports().Create(ctx, toCluster(obj), metav1.CreateOptions{})
+		c, err := s.cs.ClusterReports().Create(ctx, toCluster(obj), metav1.CreateOptions{})
 		if err != nil {
 			return nil, err
 		}
 		return fromCluster(c), nil
 	}
-	return s.cs.OpenreportsV1alpha1().Reports(k.namespace).Create(ctx, obj, metav1.CreateOptions{})
+	return s.cs.Reports(k.namespace).Create(ctx, obj, metav1.CreateOptions{})
 }
 
 func (s openReports) update(ctx context.Context, k key, obj *v1alpha1.Report) (*v1alpha1.Report, error) {
 	if k.cluster {
-		c, err := s.cs.OpenreportsV1alpha1().ClusterReports().Update(ctx, toCluster(obj), metav1.UpdateOptions{})
+		c, err := s.cs.ClusterReports().Update(ctx, toCluster(obj), metav1.UpdateOptions{})
 		if err != nil {
 			return nil, err
 		}
 		return fromCluster(c), nil
 	}
-	return s.cs.OpenreportsV1alpha1().Reports(k.namespace).Update(ctx, obj, metav1.UpdateOptions{})
+	return s.cs.Reports(k.namespace).Update(ctx, obj, metav1.UpdateOptions{})
 }
 
 func (s openReports) delete(ctx context.Context, k key, uid types.UID) error {
 	if k.cluster {
-		return s.cs.OpenreportsV1alpha1().ClusterReports().Delete(ctx, k.name, deleteOptions(uid))
+		return s.cs.ClusterReports().Delete(ctx, k.name, deleteOptions(uid))
 	}
-	return s.cs.OpenreportsV1alpha1().Reports(k.namespace).Delete(ctx, k.name, deleteOptions(uid))
+	return s.cs.Reports(k.namespace).Delete(ctx, k.name, deleteOptions(uid))
 }
 
 func toCluster(r *v1alpha1.Report) *v1alpha1.ClusterReport {

@@ -12,16 +12,15 @@ import (
 	"time"
 
 	v1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
-	"github.com/openreports/reports-api/pkg/client/clientset/versioned"
 	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 	"github.com/rtaudit/rtaudit/agent/scan"
 )
 
@@ -94,7 +93,7 @@ type Writer struct {
 	limiter         *rate.Limiter
 	now             func() time.Time
 
-	openreports versioned.Interface
+	openreports OpenReports
 	dyn         dynamic.Interface
 	disc        Discovery
 
@@ -123,7 +122,9 @@ func NewWriter(cfg *rest.Config, o Options) (*Writer, error) {
 			cfg.QPS, cfg.Burst = float32(max(l, 5)), max(b, 10)
 		}
 	}
-	cs, err := versioned.NewForConfig(cfg)
+	// One client for OpenReports and discovery: its discovery is a GET
+	// of /apis/GROUP/VERSION, as the discovery client's.
+	cs, err := kube.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
@@ -131,16 +132,12 @@ func NewWriter(cfg *rest.Config, o Options) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
-	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("reports: %w", err)
-	}
-	return NewWriterForClients(cs, dyn, disc, o)
+	return NewWriterForClients(cs, dyn, cs, o)
 }
 
 // NewWriterForClients makes a Writer on given clients (fakes in tests). A
 // client the mode does not use may be nil.
-func NewWriterForClients(cs versioned.Interface, dyn dynamic.Interface, disc Discovery, o Options) (*Writer, error) {
+func NewWriterForClients(cs OpenReports, dyn dynamic.Interface, disc Discovery, o Options) (*Writer, error) {
 	mode, err := ParseMode(string(o.Mode))
 	if err != nil {
 		return nil, err

@@ -29,6 +29,7 @@ import (
 	clienttesting "k8s.io/client-go/testing"
 
 	"github.com/rtaudit/rtaudit/agent/checks"
+	"github.com/rtaudit/rtaudit/agent/internal/kube"
 	"github.com/rtaudit/rtaudit/agent/scan"
 )
 
@@ -82,6 +83,15 @@ func newClientset() *orfake.Clientset {
 	return orfake.NewSimpleClientset()
 }
 
+// orClient is the fake as the Writer's OpenReports.
+type orClient struct{ cs *orfake.Clientset }
+
+func (c orClient) Reports(ns string) kube.ReportClient { return c.cs.OpenreportsV1alpha1().Reports(ns) }
+
+func (c orClient) ClusterReports() kube.ClusterReportClient {
+	return c.cs.OpenreportsV1alpha1().ClusterReports()
+}
+
 func pods() []Pod { return []Pod{podWeb, podIdle} }
 
 func podRef(p Pod) corev1.ObjectReference {
@@ -94,7 +104,7 @@ var nodeRef = corev1.ObjectReference{APIVersion: "v1", Kind: "Node", Name: node}
 func newOR(t *testing.T, cs *orfake.Clientset, now time.Time, o Options) *Writer {
 	t.Helper()
 	o.Node, o.Mode = node, ModeOpenReports
-	w, err := NewWriterForClients(cs, nil, nil, o)
+	w, err := NewWriterForClients(orClient{cs}, nil, nil, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +538,7 @@ func TestAutoMode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cs, dyn := newClientset(), newDynamic()
 			var logs bytes.Buffer
-			w, err := NewWriterForClients(cs, dyn, discoveryServing(tc.served...), Options{Node: node, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			w, err := NewWriterForClients(orClient{cs}, dyn, discoveryServing(tc.served...), Options{Node: node, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -574,7 +584,7 @@ func TestHostileStrings(t *testing.T) {
 		r.Findings[i].Container = "../../" + hostile
 	}
 	cs := newClientset()
-	w, err := NewWriterForClients(cs, nil, nil, Options{Node: evilNode, Mode: ModeOpenReports})
+	w, err := NewWriterForClients(orClient{cs}, nil, nil, Options{Node: evilNode, Mode: ModeOpenReports})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -700,7 +710,7 @@ func TestParseMode(t *testing.T) {
 	if _, err := NewWriterForClients(nil, nil, nil, Options{Node: node, Mode: ModeNone}); err != nil {
 		t.Errorf("mode none needs no client: %v", err)
 	}
-	if _, err := NewWriterForClients(newClientset(), nil, nil, Options{Mode: ModeOpenReports}); err == nil {
+	if _, err := NewWriterForClients(orClient{newClientset()}, nil, nil, Options{Mode: ModeOpenReports}); err == nil {
 		t.Error("a Writer without a node name")
 	}
 }
